@@ -1,0 +1,50 @@
+# The README's two commands: `make demo` (the main job on data/sample/) and `make test`.
+# Both create a project-local virtual environment on first use, from requirements.lock.
+PYTHON ?= python3
+VENV   ?= .venv
+OUT    ?= out/demo
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SURVEY := surveys/one_on_one_pulse.yaml
+SAMPLE := data/sample
+
+.PHONY: demo test lint lock clean help
+.DEFAULT_GOAL := help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# uv makes a cold install take seconds; pip is the fallback when uv cannot be had.
+$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	@echo "installing the toolkit into $(VENV) ..."
+	@( $(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
+	   && $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -r requirements.lock \
+	   && $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode --no-deps -e . ) \
+	|| ( echo "uv unavailable: installing with pip" \
+	   && $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock \
+	   && $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . )
+	@touch $@
+
+demo: $(STAMP)  ## run the main job on the sample data
+	$(BIN)/oneonone survey check $(SURVEY)
+	$(BIN)/oneonone survey codebook $(SURVEY) --out $(OUT)/codebook
+	$(BIN)/oneonone validate $(SAMPLE)/responses_2026Q1.csv --survey $(SURVEY) \
+	    --roster $(SAMPLE)/roster.csv --out $(OUT)/validation
+	@echo "demo outputs are in $(OUT)/"
+
+test: $(STAMP)  ## lint, then run the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## ruff only
+	$(BIN)/ruff check .
+
+lock: $(BIN)/python  ## re-pin requirements.lock after changing dependencies in pyproject.toml
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal -o requirements.lock
+
+clean:  ## remove the environment and demo outputs
+	rm -rf $(VENV) out .pytest_cache

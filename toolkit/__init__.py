@@ -1,0 +1,32 @@
+"""Survey and research toolkit for manager 1:1 meetings.
+
+The public API is named here once; everything else is private to its module.
+
+>>> import toolkit
+>>> survey = toolkit.load_survey("surveys/one_on_one_pulse.yaml")
+>>> schema = toolkit.response_schema(survey)
+"""
+
+from toolkit.codebook import codebook, write_codebook
+from toolkit.errors import InputError, SurveyError, ToolkitError
+from toolkit.ingest import read_canonical
+from toolkit.schema import canonical_dtypes, response_schema
+from toolkit.survey import Survey, load_survey
+from toolkit.validate import Validation, validate
+
+__all__ = [
+    "InputError",
+    "Survey",
+    "SurveyError",
+    "ToolkitError",
+    "Validation",
+    "canonical_dtypes",
+    "codebook",
+    "load_survey",
+    "read_canonical",
+    "response_schema",
+    "validate",
+    "write_codebook",
+]
+
+__version__ = "0.1.0"

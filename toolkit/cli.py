@@ -1,0 +1,162 @@
+"""The ``oneonone`` command line.
+
+Exit codes, for every command: 0 success; 1 the command ran and found problems (rows that
+fail validation, a survey that breaks the format); 2 unusable input or arguments (a file
+that is missing or unreadable, a table without the survey's columns), with one paragraph
+naming the file, row and column, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from toolkit._io import atomic_write
+from toolkit.codebook import write_codebook
+from toolkit.errors import InputError, SurveyError, ToolkitError
+from toolkit.ingest import read_canonical
+from toolkit.survey import load_survey
+from toolkit.validate import validate
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FOUND, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _errors_exit(fn):
+    """Turn the toolkit's own errors into one readable paragraph and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ToolkitError as exc:
+            _console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True)
+            sys.exit(EXIT_UNUSABLE)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="one-on-one-toolkit", prog_name="oneonone")
+def main() -> None:
+    """Survey and research toolkit for manager 1:1s.
+
+    Exit codes: 0 success, 1 problems found (failing rows, a malformed survey),
+    2 unusable input.
+    """
+
+
+@main.group()
+def survey() -> None:
+    """Check a survey definition and generate what is derived from it."""
+
+
+@survey.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+def survey_check(file: Path) -> None:
+    """Check a survey file and summarise it (exit 1 when it is malformed)."""
+    out = _console()
+    try:
+        s = load_survey(file)
+    except SurveyError as exc:
+        _console(stderr=True).print(f"[bold red]invalid survey:[/] {exc}", markup=True)
+        sys.exit(EXIT_UNUSABLE if exc.problem == "file not found" else EXIT_FOUND)
+    scored = sum(len(c.items) for c in s.constructs.values())
+    reverse = sum(it.reverse for it in s.items)
+    out.print(f"[bold green]ok[/] {file}: {s.title} ({s.id} {s.version})")
+    out.print(f"  {len(s.items)} items, {len(s.constructs)} constructs ({scored} scored items, "
+              f"{reverse} reverse keyed), {len(s.scales)} scales")
+    table = Table("construct", "label", "items", "min valid", box=None, pad_edge=False)
+    for c in s.constructs.values():
+        table.add_row(c.id, c.label, str(len(c.items)), str(c.min_valid))
+    out.print(table)
+    roles = ", ".join(f"{it.role}={it.id}" for it in s.items if it.role)
+    out.print(f"  roles: {roles}")
+
+
+@survey.command("codebook")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder for codebook.csv, codebook.md and schema.md.")
+@_errors_exit
+def survey_codebook(file: Path, out_dir: Path) -> None:
+    """Write the codebook (CSV and Markdown) and the schema summary."""
+    s = load_survey(file)
+    paths = write_codebook(s, out_dir)
+    out = _console()
+    out.print(f"codebook of {s.id} {s.version} ({len(s.columns)} variables):")
+    for path in paths.values():
+        out.print(f"  {path}")
+
+
+@main.command("validate")
+@click.argument("responses", type=click.Path(path_type=Path))
+@click.option("--survey", "survey_file", type=click.Path(path_type=Path), required=True,
+              help="The survey definition (YAML).")
+@click.option("--roster", type=click.Path(path_type=Path), default=None,
+              help="CSV with a 'team' column: responses from other teams fail.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Write valid.parquet, quarantine.csv and failures.csv here.")
+@_errors_exit
+def validate_cmd(responses: Path, survey_file: Path, roster: Path | None, out_dir: Path | None) -> None:
+    """Validate a canonical response table (exit 1 when rows fail)."""
+    s = load_survey(survey_file)
+    table = read_canonical(responses)
+    roster_table = _read_roster(roster) if roster is not None else None
+    result = validate(table, s, roster=roster_table, source=str(responses))
+    out = _console()
+    n_read, n_valid, n_bad = result.n_read, len(result.valid), len(result.quarantine)
+    out.print(f"{responses}: {n_read} rows read = {n_valid} valid + {n_bad} quarantined")
+    if not result.ok:
+        out.print("failures by rule and column (rows numbered as in a spreadsheet, header = row 1):")
+        for r in result.summary().itertuples(index=False):
+            rows = "row" if r.n_rows == 1 else "rows"
+            out.print(f"  {r.rule:<16} {r.column:<22} {r.n_failures:>5} in {r.n_rows} {rows} "
+                      f"(e.g. {r.example_rows}): {r.message}")
+    if out_dir is not None:
+        written = _write_validation(result, out_dir)
+        out.print("written:")
+        for path in written:
+            out.print(f"  {path}")
+    sys.exit(EXIT_OK if result.ok else EXIT_FOUND)
+
+
+def _read_roster(path: Path):
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError("roster file not found", path=path)
+    try:
+        roster = pd.read_csv(path, dtype="str", encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable CSV roster: {exc}", path=path) from None
+    if "team" not in roster.columns:
+        raise InputError(f"the roster needs a 'team' column; it has {', '.join(roster.columns)}",
+                         path=path, column="team")
+    return roster
+
+
+def _write_validation(result, out_dir: Path) -> list[Path]:
+    out_dir = Path(out_dir)
+    valid = result.valid.reset_index(drop=True)  # canonical: the source rows are in failures.csv
+    written = [
+        atomic_write(out_dir / "valid.parquet", lambda tmp: valid.to_parquet(tmp, index=False)),
+        atomic_write(out_dir / "quarantine.csv",
+                     lambda tmp: result.quarantine.reset_index().to_csv(tmp, index=False)),
+        atomic_write(out_dir / "failures.csv", lambda tmp: result.failures.to_csv(tmp, index=False)),
+    ]
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

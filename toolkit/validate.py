@@ -1,0 +1,328 @@
+"""Validate a response table against its survey: every row ends up valid or quarantined.
+
+:func:`validate` first converts each column to its canonical dtype (recording every value
+that cannot be converted, instead of silently turning it into a missing value), then runs
+the pandera schema of :func:`toolkit.response_schema` lazily, so that all failures are
+found at once. Rows with any failure go to the quarantine with every reason; the others
+are the valid canonical table. ``rows read = rows valid + rows quarantined`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from toolkit.errors import InputError
+from toolkit.schema import canonical_dtypes, frame_rules, response_schema
+from toolkit.survey import Survey
+
+__all__ = ["Validation", "to_canonical", "validate"]
+
+FAILURE_COLUMNS = ["row", "column", "rule", "value", "message"]
+
+_PANDERA_RULES = {
+    "not_nullable": "required",
+    "multiple_fields_uniqueness": "unique_per_wave",
+    "field_uniqueness": "unique_per_wave",
+}
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of :func:`validate`.
+
+    Attributes
+    ----------
+    valid : DataFrame
+        The rows that pass every rule, in canonical dtypes, indexed as the input was.
+    quarantine : DataFrame
+        The rows that fail, with their values as given, a ``reasons`` column listing every
+        failure (``column: rule (value)``), indexed as the input was.
+    failures : DataFrame
+        One row per failure: ``row`` (the input's index label), ``column``, ``rule``,
+        ``value`` (as given, as text) and ``message``.
+    """
+
+    valid: pd.DataFrame
+    quarantine: pd.DataFrame
+    failures: pd.DataFrame
+
+    @property
+    def n_read(self) -> int:
+        """Rows given to :func:`validate`."""
+        return len(self.valid) + len(self.quarantine)
+
+    @property
+    def ok(self) -> bool:
+        """True when no row failed."""
+        return self.failures.empty
+
+    def summary(self, *, examples: int = 5) -> pd.DataFrame:
+        """Failures counted by rule and column, with the first few failing rows.
+
+        Columns: ``rule``, ``column``, ``n_failures``, ``n_rows``, ``example_rows``,
+        ``message``; sorted by number of failures, largest first.
+        """
+        if self.failures.empty:
+            return pd.DataFrame(
+                columns=["rule", "column", "n_failures", "n_rows", "example_rows", "message"]
+            )
+        grouped = self.failures.groupby(["rule", "column"], sort=False)
+        out = grouped.agg(
+            n_failures=("row", "size"),
+            n_rows=("row", "nunique"),
+            example_rows=("row", lambda r: ", ".join(map(str, pd.unique(r)[:examples]))),
+            message=("message", "first"),
+        ).reset_index()
+        return out.sort_values(["n_failures", "rule", "column"], ascending=[False, True, True],
+                               ignore_index=True)
+
+
+def validate(
+    responses: pd.DataFrame,
+    survey: Survey,
+    *,
+    roster: pd.DataFrame | None = None,
+    source: str | None = None,
+) -> Validation:
+    """Sort a response table into valid and quarantined rows.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The response table: the canonical columns of ``survey`` (see
+        :attr:`toolkit.survey.Survey.columns`), as canonical dtypes or as text (as read from
+        CSV). The input is not changed.
+    survey : Survey
+        The survey the responses answer.
+    roster : DataFrame, optional
+        With a ``team`` column: responses from unknown teams fail ``known_team``.
+    source : str, optional
+        The file the table came from, named in errors.
+
+    Returns
+    -------
+    Validation
+
+    Raises
+    ------
+    InputError
+        When the table cannot be validated at all: canonical columns missing, or columns
+        that are not part of the survey (they might be identifiers, so they are never
+        passed on silently).
+
+    Examples
+    --------
+    >>> from toolkit.survey import load_survey
+    >>> from toolkit.ingest import read_canonical
+    >>> survey = load_survey("surveys/one_on_one_pulse.yaml")
+    >>> table = read_canonical("data/sample/responses_2026Q1.csv")
+    >>> result = validate(table, survey)
+    >>> result.n_read == len(result.valid) + len(result.quarantine)
+    True
+    """
+    _check_columns(responses, survey, source)
+    typed, failures = to_canonical(responses, survey)
+    schema = response_schema(survey, roster=roster)
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        failures.extend(_schema_failures(exc.failure_cases, schema, responses, survey))
+    table = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
+    table = _dedupe_failures(table, responses, survey)
+    bad = responses.index.isin(pd.unique(table["row"]))
+    reasons = _reasons(table)
+    quarantine = responses.loc[bad].copy()
+    quarantine["reasons"] = reasons.reindex(quarantine.index).astype("str")
+    return Validation(valid=typed.loc[~bad], quarantine=quarantine, failures=table)
+
+
+def to_canonical(responses: pd.DataFrame, survey: Survey) -> tuple[pd.DataFrame, list[tuple]]:
+    """Convert every column to its canonical dtype.
+
+    Returns the converted table and the failures of conversion: values that are not
+    numbers, whole numbers, timestamps or known codes become missing in the table and are
+    listed as ``(row, column, rule, value, message)``. Columns already in canonical dtype
+    pass through unchanged.
+    """
+    dtypes = canonical_dtypes(survey)
+    out = {}
+    failures: list[tuple] = []
+    for col, dtype in dtypes.items():
+        s = responses[col]
+        if col == "submitted_at":
+            conv = _to_timestamp(s)
+            failed = s.notna() & conv.isna()
+            msg = "not a timestamp (use ISO 8601, e.g. 2026-07-01T09:30:00Z)"
+        elif dtype == "Float64":
+            conv = pd.to_numeric(_as_text_if_object(s), errors="coerce").astype("Float64")
+            failed = s.notna() & conv.isna()
+            msg = "not a number"
+        elif dtype == "Int8":
+            conv, failed, msg = _to_int8(s)
+        elif isinstance(dtype, pd.CategoricalDtype):
+            codes = list(dtype.categories)
+            text = s.astype("str").str.strip() if s.dtype != dtype else s
+            conv = pd.Series(pd.Categorical(text, categories=codes), index=s.index)
+            failed = s.notna() & conv.isna()
+            msg = f"allowed codes: {', '.join(codes)}"
+            for row, value in s[failed].items():
+                failures.append((row, col, "allowed_values", _show(value), msg))
+            out[col] = conv
+            continue
+        else:
+            conv = s.astype("str")
+            if col in ("respondent", "wave", "team"):
+                conv = conv.str.strip()
+            failed = pd.Series(False, index=s.index)
+            msg = ""
+        for row, value in s[failed].items():
+            failures.append((row, col, "dtype", _show(value), msg))
+        out[col] = conv
+    return pd.DataFrame(out, index=responses.index), failures
+
+
+def _as_text_if_object(s: pd.Series) -> pd.Series:
+    return s.astype("str").str.strip() if not pd.api.types.is_numeric_dtype(s) else s
+
+
+def _to_int8(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    if s.dtype == "Int8":
+        return s, pd.Series(False, index=s.index), ""
+    num = pd.to_numeric(_as_text_if_object(s), errors="coerce")
+    num = num.astype("Float64") if not isinstance(num.dtype, pd.Float64Dtype) else num
+    ok = num.notna() & (num == num.round()) & num.between(-128, 127)
+    failed = s.notna() & ~ok.fillna(False)
+    conv = num.where(ok.fillna(False)).astype("Int8")
+    return conv, failed, "not a whole-number code"
+
+
+def _to_timestamp(s: pd.Series) -> pd.Series:
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC").dt.as_unit("us")
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return s.dt.tz_localize("UTC").dt.as_unit("us")
+    text = s.astype("str").str.strip()
+    conv = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    return conv.dt.as_unit("us")
+
+
+def _check_columns(responses: pd.DataFrame, survey: Survey, source: str | None) -> None:
+    if not isinstance(responses, pd.DataFrame):
+        raise TypeError(f"responses must be a pandas DataFrame, got {type(responses).__name__}")
+    expected = list(survey.columns)
+    missing = [c for c in expected if c not in responses.columns]
+    extra = [str(c) for c in responses.columns if c not in expected]
+    where = f"survey {survey.id!r} version {survey.version}"
+    if missing:
+        raise InputError(
+            f"missing columns {', '.join(missing)} that {where} needs. Is this the right survey, "
+            "and is the table in canonical form (one column per item id)?",
+            path=source,
+            column=missing[0],
+        )
+    if extra:
+        raise InputError(
+            f"columns {', '.join(extra)} are not part of {where}. Unknown columns are never passed "
+            "on (they may hold identifiers): remove them, or validate with the survey they belong to.",
+            path=source,
+            column=extra[0],
+        )
+    if responses.index.has_duplicates:
+        raise InputError("the table's index has duplicate labels; rows could not be told apart", path=source)
+
+
+def _schema_failures(
+    cases: pd.DataFrame, schema: pa.DataFrameSchema, responses: pd.DataFrame, survey: Survey
+) -> list[tuple]:
+    rules = frame_rules(survey)
+    out: list[tuple] = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        if case.index is None or (isinstance(case.index, float) and np.isnan(case.index)):
+            # a table-level failure (a column or dtype problem) that has no row
+            raise InputError(f"the table does not fit the schema: {check} ({case.failure_case})",
+                             column=None if case.column is None else str(case.column))
+        rule = _PANDERA_RULES.get(check, check)
+        if rule.startswith("dtype(") or rule.startswith("coerce_dtype("):
+            rule = "dtype"
+        column = str(case.column)
+        numbered = case.check_number is not None and not pd.isna(case.check_number)
+        if case.schema_context == "Column" and numbered:
+            rule = schema.columns[column].checks[int(case.check_number)].name
+        elif case.schema_context == "DataFrameSchema":
+            if rule == "unique_per_wave":
+                if column != "respondent":
+                    continue
+            elif numbered:
+                target = rules[int(case.check_number)][0]
+                if column != target:
+                    continue
+                rule = check
+        value = responses.at[case.index, column] if column in responses.columns else case.failure_case
+        out.append((case.index, column, rule, _show(value), _message(rule, column, survey)))
+    return out
+
+
+def _message(rule: str, column: str, survey: Survey) -> str:
+    if rule == "required":
+        return f"{column} is required"
+    if rule == "unique_per_wave":
+        return "the same respondent appears more than once in this wave"
+    if rule == "attention_check":
+        return f"the instructed answer was {survey.item(column).expected}"
+    if rule in ("asked_if", "required_if"):
+        cond = survey.item(column).ask_if.describe()
+        return f"{column} is only asked when {cond}" if rule == "asked_if" else f"{column} is required when {cond}"
+    if rule == "allowed_values":
+        scale = survey.scale_of(column)
+        return f"allowed codes: {', '.join(map(str, scale.allowed))}"
+    if rule == "known_team":
+        return "team not in the roster"
+    if rule == "wave_format":
+        return "wave must look like 2026Q3"
+    if rule == "non_negative":
+        return "must not be negative"
+    if rule == "non_empty":
+        return "must not be empty"
+    return rule
+
+
+def _dedupe_failures(table: pd.DataFrame, responses: pd.DataFrame, survey: Survey) -> pd.DataFrame:
+    """Drop the ``required`` failure of a cell whose value failed conversion (it is missing
+    only because it was unreadable), and order failures by row, then column."""
+    if table.empty:
+        return table
+    converted = set(
+        zip(table.loc[table["rule"].isin(["dtype", "allowed_values"]), "row"],
+            table.loc[table["rule"].isin(["dtype", "allowed_values"]), "column"], strict=True)
+    )
+    keep = [
+        not (rule in ("required", "required_if") and (row, col) in converted)
+        for row, col, rule in zip(table["row"], table["column"], table["rule"], strict=True)
+    ]
+    table = table.loc[keep].drop_duplicates(["row", "column", "rule"])
+    order = {c: i for i, c in enumerate(survey.columns)}
+    pos = pd.Series(responses.index.get_indexer(table["row"]), index=table.index)
+    return (
+        table.assign(_pos=pos, _col=table["column"].map(order))
+        .sort_values(["_pos", "_col", "rule"], kind="stable")
+        .drop(columns=["_pos", "_col"])
+        .reset_index(drop=True)
+    )
+
+
+def _reasons(table: pd.DataFrame) -> pd.Series:
+    if table.empty:
+        return pd.Series(dtype="str")
+    text = table["column"] + ": " + table["rule"] + " (" + table["value"] + ")"
+    return text.groupby(table["row"], sort=False).agg("; ".join)
+
+
+def _show(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "missing"
+    return str(value)
