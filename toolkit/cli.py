@@ -74,8 +74,10 @@ def survey_check(file: Path) -> None:
     scored = sum(len(c.items) for c in s.constructs.values())
     reverse = sum(it.reverse for it in s.items)
     out.print(f"[bold green]ok[/] {file}: {s.title} ({s.id} {s.version})")
-    out.print(f"  {len(s.items)} items, {len(s.constructs)} constructs ({scored} scored items, "
-              f"{reverse} reverse keyed), {len(s.scales)} scales")
+    out.print(
+        f"  {len(s.items)} items, {len(s.constructs)} constructs ({scored} scored items, "
+        f"{reverse} reverse keyed), {len(s.scales)} scales"
+    )
     table = Table("construct", "label", "items", "min valid", box=None, pad_edge=False)
     for c in s.constructs.values():
         table.add_row(c.id, c.label, str(len(c.items)), str(c.min_valid))
@@ -86,8 +88,13 @@ def survey_check(file: Path) -> None:
 
 @survey.command("codebook")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
-              help="Folder for codebook.csv, codebook.md and schema.md.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for codebook.csv, codebook.md and schema.md.",
+)
 @_errors_exit
 def survey_codebook(file: Path, out_dir: Path) -> None:
     """Write the codebook (CSV and Markdown) and the schema summary."""
@@ -101,12 +108,26 @@ def survey_codebook(file: Path, out_dir: Path) -> None:
 
 @main.command("validate")
 @click.argument("responses", type=click.Path(path_type=Path))
-@click.option("--survey", "survey_file", type=click.Path(path_type=Path), required=True,
-              help="The survey definition (YAML).")
-@click.option("--roster", type=click.Path(path_type=Path), default=None,
-              help="CSV with a 'team' column: responses from other teams fail.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Write valid.parquet, quarantine.csv and failures.csv here.")
+@click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The survey definition (YAML).",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV with a 'team' column: responses from other teams fail.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write valid.parquet, quarantine.csv and failures.csv here.",
+)
 @_errors_exit
 def validate_cmd(responses: Path, survey_file: Path, roster: Path | None, out_dir: Path | None) -> None:
     """Validate a canonical response table (exit 1 when rows fail)."""
@@ -121,8 +142,10 @@ def validate_cmd(responses: Path, survey_file: Path, roster: Path | None, out_di
         out.print("failures by rule and column (rows numbered as in a spreadsheet, header = row 1):")
         for r in result.summary().itertuples(index=False):
             rows = "row" if r.n_rows == 1 else "rows"
-            out.print(f"  {r.rule:<16} {r.column:<22} {r.n_failures:>5} in {r.n_rows} {rows} "
-                      f"(e.g. {r.example_rows}): {r.message}")
+            out.print(
+                f"  {r.rule:<16} {r.column:<22} {r.n_failures:>5} in {r.n_rows} {rows} "
+                f"(e.g. {r.example_rows}): {r.message}"
+            )
     if out_dir is not None:
         written = _write_validation(result, out_dir)
         out.print("written:")
@@ -141,8 +164,9 @@ def _read_roster(path: Path):
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable CSV roster: {exc}", path=path) from None
     if "team" not in roster.columns:
-        raise InputError(f"the roster needs a 'team' column; it has {', '.join(roster.columns)}",
-                         path=path, column="team")
+        raise InputError(
+            f"the roster needs a 'team' column; it has {', '.join(roster.columns)}", path=path, column="team"
+        )
     return roster
 
 
@@ -151,8 +175,9 @@ def _write_validation(result, out_dir: Path) -> list[Path]:
     valid = result.valid.reset_index(drop=True)  # canonical: the source rows are in failures.csv
     written = [
         atomic_write(out_dir / "valid.parquet", lambda tmp: valid.to_parquet(tmp, index=False)),
-        atomic_write(out_dir / "quarantine.csv",
-                     lambda tmp: result.quarantine.reset_index().to_csv(tmp, index=False)),
+        atomic_write(
+            out_dir / "quarantine.csv", lambda tmp: result.quarantine.reset_index().to_csv(tmp, index=False)
+        ),
         atomic_write(out_dir / "failures.csv", lambda tmp: result.failures.to_csv(tmp, index=False)),
     ]
     return written

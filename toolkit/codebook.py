@@ -19,8 +19,18 @@ from toolkit.survey import Survey
 __all__ = ["codebook", "codebook_markdown", "schema_summary", "write_codebook"]
 
 CODEBOOK_COLUMNS = [
-    "variable", "label", "type", "scale", "construct", "keying", "role", "required",
-    "value_labels", "not_applicable", "asked_if", "replaces",
+    "variable",
+    "label",
+    "type",
+    "scale",
+    "construct",
+    "keying",
+    "role",
+    "required",
+    "value_labels",
+    "not_applicable",
+    "asked_if",
+    "replaces",
 ]
 
 _METADATA = {
@@ -60,23 +70,26 @@ def codebook(survey: Survey) -> pd.DataFrame:
         if item.role == "team":
             continue
         scale = survey.scales.get(item.scale) if item.scale else None
-        rows.append({
-            "variable": item.id,
-            "label": item.text,
-            "type": item.kind,
-            "scale": item.scale or "",
-            "construct": item.construct or "",
-            "keying": ("reverse" if item.reverse else "forward") if item.construct else "",
-            "role": item.role or "",
-            "required": "yes" if item.required else "no",
-            "value_labels": _labels(scale.values) if scale else "",
-            "not_applicable": _labels(scale.not_applicable) if scale else "",
-            "asked_if": item.ask_if.describe() if item.ask_if else "",
-            "replaces": (
-                f"{item.replaces.item} ({'comparable' if item.replaces.comparable else 'not comparable'})"
-                if item.replaces else ""
-            ),
-        })
+        rows.append(
+            {
+                "variable": item.id,
+                "label": item.text,
+                "type": item.kind,
+                "scale": item.scale or "",
+                "construct": item.construct or "",
+                "keying": ("reverse" if item.reverse else "forward") if item.construct else "",
+                "role": item.role or "",
+                "required": "yes" if item.required else "no",
+                "value_labels": _labels(scale.values) if scale else "",
+                "not_applicable": _labels(scale.not_applicable) if scale else "",
+                "asked_if": item.ask_if.describe() if item.ask_if else "",
+                "replaces": (
+                    f"{item.replaces.item} ({'comparable' if item.replaces.comparable else 'not comparable'})"
+                    if item.replaces
+                    else ""
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=CODEBOOK_COLUMNS).astype("str")
 
 
@@ -95,16 +108,30 @@ def codebook_markdown(survey: Survey) -> str:
     rows = []
     for c in survey.constructs.values():
         reverse = [i for i in c.items if survey.item(i).reverse]
-        rows.append([f"`{c.id}`", c.label, ", ".join(f"`{i}`" for i in c.items),
-                     str(c.min_valid), ", ".join(f"`{i}`" for i in reverse) or "none"])
+        rows.append(
+            [
+                f"`{c.id}`",
+                c.label,
+                ", ".join(f"`{i}`" for i in c.items),
+                str(c.min_valid),
+                ", ".join(f"`{i}`" for i in reverse) or "none",
+            ]
+        )
     lines += _table(["construct", "label", "items", "scored with at least", "reverse keyed"], rows)
-    lines += ["", "A construct score is the mean of its answered items after reverse keying, when at "
-              "least the stated number of items is answered; not-applicable codes count as unanswered.",
-              "", "## Scales", ""]
+    lines += [
+        "",
+        "A construct score is the mean of its answered items after reverse keying, when at "
+        "least the stated number of items is answered; not-applicable codes count as unanswered.",
+        "",
+        "## Scales",
+        "",
+    ]
     for s in survey.scales.values():
-        lines.append(f"- `{s.name}` ({s.kind}): {_labels(s.values)}"
-                     + (f"; not applicable: {_labels(s.not_applicable)}" if s.not_applicable else "")
-                     + (f"; favourable: {', '.join(map(str, s.favourable))}" if s.favourable else ""))
+        lines.append(
+            f"- `{s.name}` ({s.kind}): {_labels(s.values)}"
+            + (f"; not applicable: {_labels(s.not_applicable)}" if s.not_applicable else "")
+            + (f"; favourable: {', '.join(map(str, s.favourable))}" if s.favourable else "")
+        )
     lines += ["", "## Variables", ""]
     cb = codebook(survey)
     show = ["variable", "label", "type", "scale", "construct", "keying", "role", "required", "asked_if"]
@@ -120,8 +147,9 @@ def schema_summary(survey: Survey, schema: pa.DataFrameSchema | None = None) -> 
         checks = [c.name for c in col.checks]
         if not col.nullable:
             checks.insert(0, "required")
-        rows.append([f"`{name}`", f"`{col.dtype}`", "no" if col.nullable else "yes",
-                     ", ".join(checks) or "-"])
+        rows.append(
+            [f"`{name}`", f"`{col.dtype}`", "no" if col.nullable else "yes", ", ".join(checks) or "-"]
+        )
     lines = [
         f"# Response schema: {survey.id} {survey.version}",
         "",
@@ -130,8 +158,11 @@ def schema_summary(survey: Survey, schema: pa.DataFrameSchema | None = None) -> 
         "",
     ]
     lines += _table(["column", "dtype", "required", "rules"], rows)
-    lines += ["", "Table rules: `unique_per_wave` (one response per respondent and wave); no columns "
-              "beyond those above (unknown columns may hold identifiers)."]
+    lines += [
+        "",
+        "Table rules: `unique_per_wave` (one response per respondent and wave); no columns "
+        "beyond those above (unknown columns may hold identifiers).",
+    ]
     lines += [f"- `{rule}` on `{column}`: {cond}" for column, rule, cond in _frame_rule_rows(survey)]
     lines += ["", "What fails each rule:", ""]
     lines += [f"- `{rule}`: {what}" for rule, what in RULES.items()]

@@ -20,7 +20,12 @@ import pandera.pandas as pa
 from toolkit.survey import Condition, Item, Survey
 
 __all__ = [
-    "RULES", "WAVE_PATTERN", "canonical_dtypes", "condition_holds", "frame_rules", "response_schema",
+    "RULES",
+    "WAVE_PATTERN",
+    "canonical_dtypes",
+    "condition_holds",
+    "frame_rules",
+    "response_schema",
 ]
 
 WAVE_PATTERN = r"^\d{4}Q[1-4]$"
@@ -83,7 +88,9 @@ def condition_holds(df: pd.DataFrame, cond: Condition) -> pd.Series:
     return hit.astype("boolean").mask(target.isna())
 
 
-def response_schema(survey: Survey, *, roster: pd.DataFrame | Iterable[str] | None = None) -> pa.DataFrameSchema:
+def response_schema(
+    survey: Survey, *, roster: pd.DataFrame | Iterable[str] | None = None
+) -> pa.DataFrameSchema:
     """The pandera schema of the canonical response table for ``survey``.
 
     Parameters
@@ -111,9 +118,7 @@ def response_schema(survey: Survey, *, roster: pd.DataFrame | Iterable[str] | No
     teams = _teams(roster)
     team_checks = [pa.Check.str_length(min_value=1, name="non_empty")]
     if teams is not None:
-        team_checks.append(
-            pa.Check.isin(sorted(teams), name="known_team")
-        )
+        team_checks.append(pa.Check.isin(sorted(teams), name="known_team"))
     columns: dict[str, pa.Column] = {
         "respondent": pa.Column(
             "str",
@@ -169,7 +174,9 @@ def _teams(roster: pd.DataFrame | Iterable[str] | None) -> set[str] | None:
             )
         values = roster["team"].dropna()
     elif isinstance(roster, str):
-        raise TypeError("roster must be a DataFrame with a 'team' column or an iterable of team ids, not one string")
+        raise TypeError(
+            "roster must be a DataFrame with a 'team' column or an iterable of team ids, not one string"
+        )
     else:
         values = pd.Series(list(roster)).dropna()
     return set(values.astype(str))

@@ -67,9 +67,7 @@ class Validation:
         ``message``; sorted by number of failures, largest first.
         """
         if self.failures.empty:
-            return pd.DataFrame(
-                columns=["rule", "column", "n_failures", "n_rows", "example_rows", "message"]
-            )
+            return pd.DataFrame(columns=["rule", "column", "n_failures", "n_rows", "example_rows", "message"])
         grouped = self.failures.groupby(["rule", "column"], sort=False)
         out = grouped.agg(
             n_failures=("row", "size"),
@@ -77,8 +75,9 @@ class Validation:
             example_rows=("row", lambda r: ", ".join(map(str, pd.unique(r)[:examples]))),
             message=("message", "first"),
         ).reset_index()
-        return out.sort_values(["n_failures", "rule", "column"], ascending=[False, True, True],
-                               ignore_index=True)
+        return out.sort_values(
+            ["n_failures", "rule", "column"], ascending=[False, True, True], ignore_index=True
+        )
 
 
 def validate(
@@ -166,7 +165,7 @@ def to_canonical(responses: pd.DataFrame, survey: Survey) -> tuple[pd.DataFrame,
         elif isinstance(dtype, pd.CategoricalDtype):
             codes = list(dtype.categories)
             text = s.astype("str").str.strip() if s.dtype != dtype else s
-            conv = pd.Series(pd.Categorical(text, categories=codes), index=s.index)
+            conv = text.where(text.isin(codes)).astype(dtype)
             failed = s.notna() & conv.isna()
             msg = f"allowed codes: {', '.join(codes)}"
             for row, value in s[failed].items():
@@ -244,8 +243,10 @@ def _schema_failures(
         check = str(case.check)
         if case.index is None or (isinstance(case.index, float) and np.isnan(case.index)):
             # a table-level failure (a column or dtype problem) that has no row
-            raise InputError(f"the table does not fit the schema: {check} ({case.failure_case})",
-                             column=None if case.column is None else str(case.column))
+            raise InputError(
+                f"the table does not fit the schema: {check} ({case.failure_case})",
+                column=None if case.column is None else str(case.column),
+            )
         rule = _PANDERA_RULES.get(check, check)
         if rule.startswith("dtype(") or rule.startswith("coerce_dtype("):
             rule = "dtype"
@@ -254,14 +255,12 @@ def _schema_failures(
         if case.schema_context == "Column" and numbered:
             rule = schema.columns[column].checks[int(case.check_number)].name
         elif case.schema_context == "DataFrameSchema":
+            # a table-level check lists the failing row once per non-missing cell: name the
+            # column it is about instead (duplicates are dropped later)
             if rule == "unique_per_wave":
-                if column != "respondent":
-                    continue
+                column = "respondent"
             elif numbered:
-                target = rules[int(case.check_number)][0]
-                if column != target:
-                    continue
-                rule = check
+                column = rules[int(case.check_number)][0]
         value = responses.at[case.index, column] if column in responses.columns else case.failure_case
         out.append((case.index, column, rule, _show(value), _message(rule, column, survey)))
     return out
@@ -276,7 +275,11 @@ def _message(rule: str, column: str, survey: Survey) -> str:
         return f"the instructed answer was {survey.item(column).expected}"
     if rule in ("asked_if", "required_if"):
         cond = survey.item(column).ask_if.describe()
-        return f"{column} is only asked when {cond}" if rule == "asked_if" else f"{column} is required when {cond}"
+        return (
+            f"{column} is only asked when {cond}"
+            if rule == "asked_if"
+            else f"{column} is required when {cond}"
+        )
     if rule == "allowed_values":
         scale = survey.scale_of(column)
         return f"allowed codes: {', '.join(map(str, scale.allowed))}"
@@ -297,8 +300,11 @@ def _dedupe_failures(table: pd.DataFrame, responses: pd.DataFrame, survey: Surve
     if table.empty:
         return table
     converted = set(
-        zip(table.loc[table["rule"].isin(["dtype", "allowed_values"]), "row"],
-            table.loc[table["rule"].isin(["dtype", "allowed_values"]), "column"], strict=True)
+        zip(
+            table.loc[table["rule"].isin(["dtype", "allowed_values"]), "row"],
+            table.loc[table["rule"].isin(["dtype", "allowed_values"]), "column"],
+            strict=True,
+        )
     )
     keep = [
         not (rule in ("required", "required_if") and (row, col) in converted)

@@ -69,9 +69,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError("this is a binary file, not a CSV table", path=path)
     try:
-        table = pd.read_csv(
-            path, dtype="str", keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-        )
+        table = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"not UTF-8 text (byte {exc.start}): save the file as UTF-8 CSV", path=path
@@ -85,7 +83,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     unnamed = [c for c in table.columns if str(c).startswith("Unnamed: ")]
     if unnamed:
         raise InputError("a column has no header", path=path, column=unnamed[0])
-    dupes = [c for c in table.columns if re.search(r"\.\d+$", str(c)) and str(c).rsplit(".", 1)[0] in table.columns]
+    dupes = [
+        c for c in table.columns if re.search(r"\.\d+$", str(c)) and str(c).rsplit(".", 1)[0] in table.columns
+    ]
     if dupes:
         raise InputError("a column header appears twice", path=path, column=dupes[0].rsplit(".", 1)[0])
     return table

@@ -1,0 +1,159 @@
+"""The command line: outputs, summaries and exit codes (0 ok, 1 problems found, 2 unusable input)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import MINIMAL_SURVEY, SAMPLE, SURVEY_PATH
+from toolkit.cli import main
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_survey_check_ok(run):
+    result = run("survey", "check", SURVEY_PATH)
+    assert result.exit_code == 0
+    assert "ok" in result.output and "one_on_one_pulse 1.0" in result.output
+    assert "holding_back" in result.output and "roles: team=team, cadence=cadence" in result.output
+
+
+def test_survey_check_malformed_is_exit_1_and_names_the_line(run, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL_SURVEY.replace("scale: agree5, reverse: true", "scale: agree6, reverse: true"))
+    result = run("survey", "check", bad)
+    assert result.exit_code == 1
+    assert f"{bad}:" in result.output and "items[4].scale: unknown scale 'agree6'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_survey_check_missing_file_is_exit_2(run, tmp_path):
+    result = run("survey", "check", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and "file not found" in result.output
+
+
+def test_survey_codebook_writes_files(run, tmp_path):
+    result = run("survey", "codebook", SURVEY_PATH, "--out", tmp_path / "cb")
+    assert result.exit_code == 0
+    for name in ("codebook.csv", "codebook.md", "schema.md"):
+        assert (tmp_path / "cb" / name).is_file()
+        assert name in result.output
+
+
+def test_survey_codebook_of_a_broken_survey_is_exit_2(run, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: [unclosed\n")
+    result = run("survey", "codebook", bad, "--out", tmp_path / "cb")
+    assert result.exit_code == 2 and "invalid YAML" in result.output
+    assert not (tmp_path / "cb").exists()
+
+
+def test_validate_the_sample_is_exit_0_and_writes_outputs(run, tmp_path):
+    out = tmp_path / "v"
+    result = run(
+        "validate",
+        SAMPLE / "responses_2026Q1.csv",
+        "--survey",
+        SURVEY_PATH,
+        "--roster",
+        SAMPLE / "roster.csv",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    n = len(pd.read_csv(SAMPLE / "responses_2026Q1.csv"))
+    assert f"{n} rows read = {n} valid + 0 quarantined" in result.output
+    valid = pd.read_parquet(out / "valid.parquet")
+    assert len(valid) == n and str(valid["avail_reachable"].dtype) == "Int8"
+    assert pd.read_csv(out / "quarantine.csv").empty
+
+
+def test_validate_failing_rows_is_exit_1_with_a_summary(run, tmp_path):
+    table = pd.read_csv(SAMPLE / "responses_2026Q1.csv", dtype="str", keep_default_na=False, na_values=[""])
+    table.loc[0, "avail_reachable"] = "7"
+    table.loc[3, "attention"] = "5"
+    table.loc[4, "team"] = "t_unknown"
+    path = tmp_path / "broken.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "v"
+    result = run("validate", path, "--survey", SURVEY_PATH, "--roster", SAMPLE / "roster.csv", "--out", out)
+    assert result.exit_code == 1
+    n = len(table)
+    assert f"{n} rows read = {n - 3} valid + 3 quarantined" in result.output
+    assert "allowed_values   avail_reachable" in result.output and "(e.g. 2)" in result.output
+    assert "attention_check  attention" in result.output and "(e.g. 5)" in result.output
+    assert "known_team       team" in result.output and "(e.g. 6)" in result.output
+    quarantine = pd.read_csv(out / "quarantine.csv", dtype="str")
+    assert quarantine["row"].tolist() == ["2", "5", "6"]
+    assert quarantine.loc[0, "reasons"] == "avail_reachable: allowed_values (7)"
+    failures = pd.read_csv(out / "failures.csv")
+    assert failures[["row", "column", "rule"]].values.tolist() == [
+        [2, "avail_reachable", "allowed_values"],
+        [5, "attention", "attention_check"],
+        [6, "team", "known_team"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("respondent,wave\np1,2026Q1\n", "missing columns"),
+        ("", "the file is empty"),
+        (b"\x00\x01\x02\x03binary", "binary file"),
+    ],
+)
+def test_validate_unusable_input_is_exit_2(run, tmp_path, content, message):
+    path = tmp_path / "r.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = run("validate", path, "--survey", SURVEY_PATH)
+    assert result.exit_code == 2
+    assert message in result.output and str(path) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_missing_files_are_exit_2(run, tmp_path):
+    result = run("validate", tmp_path / "nope.csv", "--survey", SURVEY_PATH)
+    assert result.exit_code == 2 and "file not found" in result.output
+    result = run("validate", SAMPLE / "responses_2026Q1.csv", "--survey", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and "file not found" in result.output
+    result = run(
+        "validate",
+        SAMPLE / "responses_2026Q1.csv",
+        "--survey",
+        SURVEY_PATH,
+        "--roster",
+        tmp_path / "nope.csv",
+    )
+    assert result.exit_code == 2 and "roster file not found" in result.output
+
+
+def test_validate_roster_without_team_column_is_exit_2(run, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("employee_id,unit\nE1,t1\n")
+    result = run("validate", SAMPLE / "responses_2026Q1.csv", "--survey", SURVEY_PATH, "--roster", roster)
+    assert result.exit_code == 2 and "needs a 'team' column" in result.output
+
+
+def test_python_dash_m_and_console_script_agree():
+    by_module = subprocess.run(
+        [sys.executable, "-m", "toolkit", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "Usage: oneonone" in by_module.stdout
+    for command in ("survey", "validate"):
+        assert command in by_module.stdout
+    version = subprocess.run(
+        [sys.executable, "-m", "toolkit", "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.startswith("oneonone, version ")

@@ -1,0 +1,20 @@
+"""Atomic writes leave the old file whole when writing fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolkit._io import atomic_write, atomic_write_text
+
+
+def test_failed_write_keeps_the_old_content_and_leaves_no_temp_file(tmp_path):
+    target = atomic_write_text(tmp_path / "sub" / "out.txt", "old")
+
+    def explode(tmp):
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        atomic_write(target, explode)
+    assert target.read_text() == "old"
+    assert [p.name for p in target.parent.iterdir()] == ["out.txt"]
