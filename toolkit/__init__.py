@@ -8,23 +8,32 @@ The public API is named here once; everything else is private to its module.
 """
 
 from toolkit.codebook import codebook, write_codebook
-from toolkit.errors import InputError, SurveyError, ToolkitError
+from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.ingest import read_canonical
+from toolkit.pseudonym import load_key, pseudonymise
 from toolkit.schema import canonical_dtypes, response_schema
+from toolkit.store import load_quarantine, load_waves, store_wave
 from toolkit.survey import Survey, load_survey
 from toolkit.validate import Validation, validate
 
 __all__ = [
     "InputError",
+    "SecretKeyError",
+    "StoreError",
     "Survey",
     "SurveyError",
     "ToolkitError",
     "Validation",
     "canonical_dtypes",
     "codebook",
+    "load_key",
+    "load_quarantine",
     "load_survey",
+    "load_waves",
+    "pseudonymise",
     "read_canonical",
     "response_schema",
+    "store_wave",
     "validate",
     "write_codebook",
 ]

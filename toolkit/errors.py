@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["InputError", "SurveyError", "ToolkitError"]
+__all__ = ["InputError", "SecretKeyError", "StoreError", "SurveyError", "ToolkitError"]
 
 
 class ToolkitError(Exception):
@@ -97,3 +97,33 @@ class InputError(ToolkitError):
         if column is not None:
             where.append(f"column {column!r}")
         super().__init__(f"{', '.join(where)}: {problem}")
+
+
+class SecretKeyError(ToolkitError):
+    """The secret key for pseudonyms is missing or unusable.
+
+    The message says where a key was looked for (a key file, an environment variable) and
+    how to provide one; it never contains the key.
+    """
+
+
+class StoreError(ToolkitError):
+    """The wave store refuses an operation, for example replacing a stored wave without
+    being asked to, or reading a wave that is not there.
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong and how to proceed.
+    store : str or Path, optional
+        The store folder.
+    wave : str, optional
+        The wave concerned.
+    """
+
+    def __init__(self, problem: str, *, store: str | Path | None = None, wave: str | None = None) -> None:
+        self.problem = problem
+        self.store = None if store is None else str(store)
+        self.wave = wave
+        where = ", ".join(p for p in (self.store and f"store {self.store}", wave and f"wave {wave}") if p)
+        super().__init__(f"{where}: {problem}" if where else problem)

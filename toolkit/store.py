@@ -1,0 +1,581 @@
+"""The wave store: one Parquet file per wave, written atomically, with a manifest.
+
+Layout of a store folder ``DIR``::
+
+    DIR/manifest.json             what is stored (below); written last
+    DIR/waves/<wave>.parquet      the wave's valid rows, as the canonical table
+    DIR/quarantine/<wave>.parquet the wave's quarantined rows, every value as text, with ``reasons``
+
+``manifest.json`` is a JSON object ``{"format_version": 1, "waves": {<wave>: entry}}``; each entry
+has ``survey_id``, ``survey_version``, ``source`` (the export's file name, never its folder),
+``source_sha256``, ``rows_read``, ``rows_stored``, ``rows_quarantined`` (``rows_read = rows_stored
++ rows_quarantined``), ``written_at`` (UTC, ISO 8601) and ``toolkit_version``.
+
+Storing the same export again (same SHA-256, same survey id and version) is a no-op that leaves
+every file untouched; a different export for a stored wave is refused unless the caller asks to
+replace it (``--replace``). Every file is written to a temporary file and renamed into place
+(:func:`toolkit._io.atomic_write`): both data files first, the manifest last, so an interrupted
+write leaves the previous manifest and its files loadable. Each data file also records, in its
+Parquet metadata, the wave, export hash and survey it was written for; a load that finds a file
+not matching the manifest (a write interrupted between the renames) says so instead of returning
+mixed data. The categories of every categorical column are recorded there too, so the full list
+of answer codes survives even for a wave where nobody chose some of them, or with no rows.
+
+Examples
+--------
+>>> import tempfile
+>>> from toolkit import load_survey, read_canonical, validate
+>>> survey = load_survey("surveys/one_on_one_pulse.yaml")
+>>> path = "data/sample/responses_2026Q1.csv"
+>>> result = validate(read_canonical(path), survey)
+>>> with tempfile.TemporaryDirectory() as store:
+...     first = store_wave(store, wave="2026Q1", valid=result.valid, quarantine=result.quarantine,
+...                        survey=survey, source_sha256=file_sha256(path), source_name=path)
+...     again = store_wave(store, wave="2026Q1", valid=result.valid, quarantine=result.quarantine,
+...                        survey=survey, source_sha256=file_sha256(path), source_name=path)
+...     table = load_waves(store, survey=survey)
+...     entry = manifest(store)["waves"]["2026Q1"]
+>>> first, again, len(table) == len(result.valid), entry["source"]
+('written', 'unchanged', True, 'responses_2026Q1.csv')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+import pyarrow.parquet as pq
+
+from toolkit._io import atomic_write, atomic_write_text
+from toolkit.errors import StoreError
+from toolkit.schema import WAVE_PATTERN, canonical_dtypes, response_schema
+from toolkit.survey import Survey
+
+__all__ = [
+    "FORMAT_VERSION",
+    "file_sha256",
+    "load_quarantine",
+    "load_waves",
+    "manifest",
+    "store_wave",
+]
+
+#: Version of the store layout and manifest; a store of another version is refused.
+FORMAT_VERSION = 1
+_MANIFEST = "manifest.json"
+_META_KEY = b"oneonone_store"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1 << 20
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, as 64 lowercase hex characters (read in 1 MiB chunks).
+
+    Examples
+    --------
+    >>> import hashlib
+    >>> path = "data/sample/responses_2026Q1.csv"
+    >>> from pathlib import Path
+    >>> file_sha256(path) == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    True
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def store_wave(
+    store: str | Path,
+    *,
+    wave: str,
+    valid: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    survey: Survey,
+    source_sha256: str,
+    source_name: str,
+    replace: bool = False,
+    rows_read: int | None = None,
+) -> str:
+    """Store one wave: its valid rows, its quarantined rows, and its manifest entry.
+
+    Parameters
+    ----------
+    store : str or Path
+        The store folder; created when missing.
+    wave : str
+        The wave, like ``2026Q3``.
+    valid : DataFrame
+        The valid rows in canonical form (``validate(...).valid``): exactly the columns of
+        ``survey.columns`` in canonical dtypes, every ``wave`` equal to ``wave``. The index
+        is not stored.
+    quarantine : DataFrame
+        The quarantined rows (``validate(...).quarantine``), with a ``reasons`` column. Every
+        value is stored as text, so nothing that failed conversion is lost; the index (the
+        row in the source file) is kept.
+    survey : Survey
+        The survey the wave answers.
+    source_sha256 : str
+        The export's SHA-256 (:func:`file_sha256`): it tells a re-ingest of the same export
+        from a different one.
+    source_name : str
+        The export's file name; only its base name is stored (no folder, no user name).
+    replace : bool, default False
+        Replace a wave stored from a different export (the CLI's ``--replace``).
+    rows_read : int, optional
+        Rows read from the export; when given, it must equal
+        ``len(valid) + len(quarantine)``.
+
+    Returns
+    -------
+    str
+        ``"written"`` (a new wave), ``"replaced"`` (a stored wave was rewritten: asked for
+        with ``replace``, or its files did not match the manifest and were repaired) or
+        ``"unchanged"`` (the same export was already stored: nothing is written, no file is
+        touched).
+
+    Raises
+    ------
+    StoreError
+        When the wave is stored from a different export (or survey) and ``replace`` is
+        False; when the wave name is not like ``2026Q3``, a valid row belongs to another
+        wave, the valid rows are not canonical, the quarantine has no ``reasons``, the row
+        counts do not add up, ``source_sha256`` is not a SHA-256, or the store is unusable.
+    TypeError
+        When ``valid`` or ``quarantine`` is not a DataFrame.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from toolkit import load_survey, read_canonical, validate
+    >>> survey = load_survey("surveys/one_on_one_pulse.yaml")
+    >>> result = validate(read_canonical("data/sample/responses_2026Q1.csv").head(3), survey)
+    >>> args = dict(wave="2026Q1", valid=result.valid, quarantine=result.quarantine, survey=survey,
+    ...             source_name="/home/ana/exports/q1.csv")
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     first = store_wave(store, source_sha256="a" * 64, **args)
+    ...     same = store_wave(store, source_sha256="a" * 64, **args)
+    ...     other = store_wave(store, source_sha256="b" * 64, replace=True, **args)
+    >>> first, same, other
+    ('written', 'unchanged', 'replaced')
+    """
+    store = Path(store)
+    _check_wave_name(wave, store)
+    if not isinstance(valid, pd.DataFrame):
+        raise TypeError(f"valid must be a pandas DataFrame, got {type(valid).__name__}")
+    if not isinstance(quarantine, pd.DataFrame):
+        raise TypeError(f"quarantine must be a pandas DataFrame, got {type(quarantine).__name__}")
+    if not isinstance(source_sha256, str) or not _SHA256.match(source_sha256):
+        raise StoreError(
+            f"source_sha256 must be 64 lowercase hex characters (from file_sha256), got {source_sha256!r}",
+            store=store,
+            wave=wave,
+        )
+    source = re.split(r"[\\/]", str(source_name))[-1]
+    if not source:
+        raise StoreError(
+            f"source_name must name the export file, got {source_name!r}", store=store, wave=wave
+        )
+    _check_valid(valid, survey, wave, store)
+    if "reasons" not in quarantine.columns:
+        raise StoreError(
+            "the quarantine has no 'reasons' column; pass validate(...).quarantine", store=store, wave=wave
+        )
+    n_read = len(valid) + len(quarantine)
+    if rows_read is not None and rows_read != n_read:
+        raise StoreError(
+            f"rows do not add up: {rows_read} read, but {len(valid)} valid + {len(quarantine)} "
+            f"quarantined = {n_read}. No row may be dropped silently.",
+            store=store,
+            wave=wave,
+        )
+
+    current = _read_manifest(store, missing_ok=True)
+    entry = current["waves"].get(wave)
+    same_export = entry is not None and (
+        entry.get("source_sha256") == source_sha256
+        and entry.get("survey_id") == survey.id
+        and entry.get("survey_version") == survey.version
+    )
+    if same_export and _files_match(store, wave, entry):
+        return "unchanged"
+    if entry is not None and not same_export and not replace:
+        stored_sha = str(entry.get("source_sha256"))[:12]
+        raise StoreError(
+            f"the wave is already stored from {entry.get('source')} (sha256 {stored_sha}…, "
+            f"survey {entry.get('survey_id')} {entry.get('survey_version')}); this export {source} "
+            f"(sha256 {source_sha256[:12]}…, survey {survey.id} {survey.version}) is different. "
+            "Pass --replace (replace=True) to replace the stored wave, or check that the export "
+            "belongs to this wave.",
+            store=store,
+            wave=wave,
+        )
+
+    stamp = {
+        "wave": wave,
+        "source_sha256": source_sha256,
+        "survey_id": survey.id,
+        "survey_version": survey.version,
+    }
+    valid_table = _to_arrow(valid, stamp, index=False)
+    quarantine_table = _to_arrow(quarantine.astype("str"), stamp, index=True)
+
+    def write_valid(tmp: Path) -> None:
+        pq.write_table(valid_table, tmp)
+        # the quarantine is renamed into place only once the valid rows are fully written, and
+        # the valid rows only once the quarantine is: a failure in either changes neither
+        atomic_write(_quarantine_path(store, wave), lambda q: pq.write_table(quarantine_table, q))
+
+    atomic_write(_wave_path(store, wave), write_valid)
+
+    from toolkit import __version__
+
+    current["waves"][wave] = {
+        "survey_id": survey.id,
+        "survey_version": survey.version,
+        "source": source,
+        "source_sha256": source_sha256,
+        "rows_read": n_read,
+        "rows_stored": len(valid),
+        "rows_quarantined": len(quarantine),
+        "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "toolkit_version": __version__,
+    }
+    current["waves"] = dict(sorted(current["waves"].items()))
+    atomic_write_text(store / _MANIFEST, json.dumps(current, indent=2, ensure_ascii=False) + "\n")
+    return "written" if entry is None else "replaced"
+
+
+def load_waves(
+    store: str | Path, waves: str | Sequence[str] | None = None, *, survey: Survey | None = None
+) -> pd.DataFrame:
+    """The canonical response table of one or more stored waves.
+
+    Parameters
+    ----------
+    store : str or Path
+        The store folder.
+    waves : str or sequence of str, optional
+        The waves to load; all stored waves when None. Rows come in wave order (then in
+        stored order), whatever the order asked for; a wave asked for twice is loaded once.
+    survey : Survey, optional
+        When given, every wave must have been stored for this survey (same id), and the
+        result is checked against :func:`toolkit.response_schema` (slower on large tables).
+
+    Returns
+    -------
+    DataFrame
+        The canonical columns, with a fresh ``RangeIndex``. Categorical columns keep every
+        answer code as a category, chosen or not.
+
+    Raises
+    ------
+    StoreError
+        When the store is missing or empty, a wave is not stored (the message lists those
+        that are), a file is missing or does not match the manifest, the waves have
+        different columns, or the table does not fit ``survey``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from toolkit import load_survey, read_canonical, validate
+    >>> survey = load_survey("surveys/one_on_one_pulse.yaml")
+    >>> q1 = validate(read_canonical("data/sample/responses_2026Q1.csv").head(4), survey).valid
+    >>> q2 = q1.assign(wave="2026Q2")
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     for wave, table in (("2026Q2", q2), ("2026Q1", q1)):
+    ...         _ = store_wave(store, wave=wave, valid=table, quarantine=q1.iloc[:0].assign(reasons=""),
+    ...                        survey=survey, source_sha256=wave[-1] * 64, source_name=f"{wave}.csv")
+    ...     both = load_waves(store)
+    ...     only = load_waves(store, "2026Q2", survey=survey)
+    >>> both["wave"].tolist(), len(only)
+    (['2026Q1', '2026Q1', '2026Q1', '2026Q1', '2026Q2', '2026Q2', '2026Q2', '2026Q2'], 4)
+    """
+    store = Path(store)
+    current = _read_manifest(store)
+    wanted = _wanted_waves(current, waves, store)
+    if survey is not None:
+        for wave in wanted:
+            stored_id = current["waves"][wave].get("survey_id")
+            if stored_id != survey.id:
+                raise StoreError(
+                    f"the wave was stored for survey {stored_id!r}, not {survey.id!r}; load it with its "
+                    "own survey, or without one",
+                    store=store,
+                    wave=wave,
+                )
+    frames = [_read_data(_wave_path(store, w), current["waves"][w], store, w, index=False) for w in wanted]
+    first = frames[0]
+    for wave, frame in zip(wanted[1:], frames[1:], strict=True):
+        if list(frame.columns) != list(first.columns) or not frame.dtypes.equals(first.dtypes):
+            raise StoreError(
+                f"the wave's columns or answer codes differ from those of wave {wanted[0]} (survey "
+                f"versions {current['waves'][wanted[0]].get('survey_version')} and "
+                f"{current['waves'][wave].get('survey_version')}); load these waves separately",
+                store=store,
+                wave=wave,
+            )
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else first.reset_index(drop=True)
+    if survey is not None:
+        try:
+            response_schema(survey).validate(table, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+            shown = "; ".join(
+                f"{c.column}: {c.check} ({c.failure_case})" for c in cases.head(5).itertuples(index=False)
+            )
+            raise StoreError(
+                f"the stored table does not fit survey {survey.id} {survey.version}: {len(cases)} "
+                f"failures, e.g. {shown}",
+                store=store,
+            ) from None
+    return table
+
+
+def load_quarantine(store: str | Path, wave: str) -> pd.DataFrame:
+    """The quarantined rows of a stored wave.
+
+    Returns
+    -------
+    DataFrame
+        Indexed as the quarantine given to :func:`store_wave` was (the row in the source
+        file), every column as text (``str``, missing values missing), with ``reasons``.
+
+    Raises
+    ------
+    StoreError
+        When the store is missing, the wave is not stored, or its file is missing or does
+        not match the manifest.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from toolkit import load_survey, read_canonical, validate
+    >>> survey = load_survey("surveys/one_on_one_pulse.yaml")
+    >>> table = read_canonical("data/sample/responses_2026Q1.csv").head(3)
+    >>> result = validate(table.assign(duration_s=["120", "soon", "-5"]), survey)
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     _ = store_wave(store, wave="2026Q1", valid=result.valid, quarantine=result.quarantine,
+    ...                    survey=survey, source_sha256="c" * 64, source_name="q1.csv")
+    ...     bad = load_quarantine(store, "2026Q1")
+    >>> bad["reasons"].tolist()
+    ['duration_s: dtype (soon)', 'duration_s: non_negative (-5)']
+    >>> bad.index.tolist()
+    [3, 4]
+    """
+    if not isinstance(wave, str):
+        raise TypeError(f"wave must be one wave name like 2026Q3, got {type(wave).__name__}")
+    store = Path(store)
+    current = _read_manifest(store)
+    (name,) = _wanted_waves(current, wave, store)
+    return _read_data(_quarantine_path(store, name), current["waves"][name], store, name, index=True)
+
+
+def manifest(store: str | Path) -> dict:
+    """The store's manifest, as a dict (a fresh copy of ``manifest.json``).
+
+    ``{"format_version": 1, "waves": {wave: entry}}``, waves in order; the entry keys are
+    listed in the module documentation. To see it as a table:
+    ``pd.DataFrame.from_dict(manifest(store)["waves"], orient="index")``.
+
+    Raises
+    ------
+    StoreError
+        When the folder holds no manifest, or the manifest is unreadable or of another
+        format version.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     manifest(store)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.StoreError: store ...: no manifest.json: this is not a wave store, or no wave is stored yet
+    """
+    return _read_manifest(Path(store))
+
+
+def _wave_path(store: Path, wave: str) -> Path:
+    return store / "waves" / f"{wave}.parquet"
+
+
+def _quarantine_path(store: Path, wave: str) -> Path:
+    return store / "quarantine" / f"{wave}.parquet"
+
+
+def _check_wave_name(wave: object, store: Path) -> None:
+    if not isinstance(wave, str) or not re.match(WAVE_PATTERN, wave):
+        raise StoreError(f"wave must look like 2026Q3, got {wave!r}", store=store)
+
+
+def _check_valid(valid: pd.DataFrame, survey: Survey, wave: str, store: Path) -> None:
+    expected = canonical_dtypes(survey)
+    columns = [str(c) for c in valid.columns]
+    if columns != list(expected):
+        missing = [c for c in expected if c not in columns]
+        extra = [c for c in columns if c not in expected]
+        detail = "; ".join(
+            part
+            for part in (
+                missing and f"missing {', '.join(missing)}",
+                extra and f"not in the survey {', '.join(extra)}",
+                not (missing or extra) and "the columns are out of order",
+            )
+            if part
+        )
+        raise StoreError(
+            f"the valid rows are not the canonical table of survey {survey.id} {survey.version} ({detail}); "
+            "pass validate(...).valid",
+            store=store,
+            wave=wave,
+        )
+    for col, dtype in expected.items():
+        if not valid[col].dtype == dtype:
+            raise StoreError(
+                f"column {col!r} of the valid rows has dtype {valid[col].dtype}, expected {dtype}; "
+                "pass validate(...).valid",
+                store=store,
+                wave=wave,
+            )
+    other = valid["wave"].ne(wave) | valid["wave"].isna()
+    if other.any():
+        found = ", ".join(sorted({str(w) for w in valid.loc[other, "wave"]})[:5])
+        raise StoreError(
+            f"{int(other.sum())} valid rows belong to another wave ({found}); every stored row must "
+            f"have wave {wave}",
+            store=store,
+            wave=wave,
+        )
+
+
+def _to_arrow(frame: pd.DataFrame, stamp: dict, *, index: bool) -> pyarrow.Table:
+    categories = {
+        str(col): {"categories": dtype.categories.tolist(), "ordered": bool(dtype.ordered)}
+        for col, dtype in frame.dtypes.items()
+        if isinstance(dtype, pd.CategoricalDtype)
+    }
+    table = pyarrow.Table.from_pandas(frame, preserve_index=index)
+    meta = dict(table.schema.metadata or {})
+    meta[_META_KEY] = json.dumps({**stamp, "categories": categories}).encode("utf-8")
+    return table.replace_schema_metadata(meta)
+
+
+def _stamp(path: Path) -> dict | None:
+    try:
+        return _parse_stamp(pq.read_schema(path).metadata)
+    except (OSError, pyarrow.ArrowException):
+        return None
+
+
+def _parse_stamp(meta: dict | None) -> dict | None:
+    """The store's record in a Parquet file's metadata (None when absent or unreadable)."""
+    try:
+        stamp = json.loads((meta or {})[_META_KEY])
+    except (KeyError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
+def _stamp_matches(stamp: dict | None, entry: dict, wave: str) -> bool:
+    return stamp is not None and all(
+        stamp.get(k) == v
+        for k, v in (
+            ("wave", wave),
+            ("source_sha256", entry.get("source_sha256")),
+            ("survey_id", entry.get("survey_id")),
+            ("survey_version", entry.get("survey_version")),
+        )
+    )
+
+
+def _files_match(store: Path, wave: str, entry: dict) -> bool:
+    return all(
+        _stamp_matches(_stamp(path), entry, wave)
+        for path in (_wave_path(store, wave), _quarantine_path(store, wave))
+    )
+
+
+def _read_data(path: Path, entry: dict, store: Path, wave: str, *, index: bool) -> pd.DataFrame:
+    relative = path.relative_to(store).as_posix()
+    redo = f"store the wave again (with --replace) from its export {entry.get('source')}"
+    if not path.is_file():
+        raise StoreError(
+            f"the manifest lists this wave but {relative} is missing; {redo}", store=store, wave=wave
+        )
+    try:
+        table = pq.read_table(path)
+    except (OSError, pyarrow.ArrowException) as exc:
+        raise StoreError(f"{relative} cannot be read ({exc}); {redo}", store=store, wave=wave) from None
+    stamp = _parse_stamp(table.schema.metadata)
+    key = "rows_stored" if not index else "rows_quarantined"
+    if not _stamp_matches(stamp, entry, wave) or table.num_rows != entry.get(key):
+        raise StoreError(
+            f"{relative} does not match the manifest (a write was interrupted, or the file was changed "
+            f"by hand); {redo}",
+            store=store,
+            wave=wave,
+        )
+    frame = table.to_pandas()
+    for col, spec in stamp.get("categories", {}).items():
+        frame[col] = frame[col].astype(pd.CategoricalDtype(spec["categories"], ordered=spec["ordered"]))
+    return frame
+
+
+def _read_manifest(store: Path, *, missing_ok: bool = False) -> dict:
+    if store.exists() and not store.is_dir():
+        raise StoreError("this is a file, not a store folder", store=store)
+    path = store / _MANIFEST
+    if not path.is_file():
+        if missing_ok:
+            return {"format_version": FORMAT_VERSION, "waves": {}}
+        raise StoreError(
+            f"no {_MANIFEST}: this is not a wave store, or no wave is stored yet"
+            if store.is_dir()
+            else "the store folder does not exist; store a wave first",
+            store=store,
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{_MANIFEST} cannot be read ({exc})", store=store) from None
+    if not isinstance(data, dict) or not isinstance(data.get("waves"), dict):
+        raise StoreError(f"{_MANIFEST} is not a wave store manifest (no 'waves' object)", store=store)
+    if data.get("format_version") != FORMAT_VERSION:
+        raise StoreError(
+            f"{_MANIFEST} has format version {data.get('format_version')!r}; this toolkit reads version "
+            f"{FORMAT_VERSION}. Use the toolkit version that wrote it ({_writers(data)}).",
+            store=store,
+        )
+    return data
+
+
+def _writers(data: dict) -> str:
+    versions = sorted({str(e.get("toolkit_version")) for e in data["waves"].values() if isinstance(e, dict)})
+    return ", ".join(versions) or "unknown"
+
+
+def _wanted_waves(current: dict, waves: str | Sequence[str] | None, store: Path) -> list[str]:
+    stored = sorted(current["waves"])
+    if not stored:
+        raise StoreError("the store holds no waves yet", store=store)
+    if waves is None:
+        return stored
+    asked = [waves] if isinstance(waves, str) else list(waves)
+    if not asked:
+        raise StoreError("no waves asked for; pass None to load every stored wave", store=store)
+    unknown = [w for w in asked if w not in current["waves"]]
+    if unknown:
+        raise StoreError(
+            f"wave {', '.join(map(str, unknown))} is not stored; stored waves: {', '.join(stored)}",
+            store=store,
+        )
+    return sorted(set(asked))
