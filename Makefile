@@ -7,8 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SURVEY := surveys/one_on_one_pulse.yaml
 SAMPLE := data/sample
+WAVES  := 2026Q1 2026Q2 2026Q3 2026Q4
 
-.PHONY: demo test lint lock clean help
+.PHONY: demo test lint lock sample clean help
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -31,13 +32,22 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 demo: $(STAMP)  ## run the main job on the sample data
 	$(BIN)/oneonone survey check $(SURVEY)
 	$(BIN)/oneonone survey codebook $(SURVEY) --out $(OUT)/codebook
-	$(BIN)/oneonone validate $(SAMPLE)/responses_2026Q1.csv --survey $(SURVEY) \
-	    --roster $(SAMPLE)/roster.csv --out $(OUT)/validation
-	@echo "demo outputs are in $(OUT)/"
+	@# validate exits 1 when rows are quarantined, as the sample's planted mess is: that is the demo
+	@for wave in $(WAVES); do \
+	  echo; echo "== wave $$wave"; \
+	  $(BIN)/oneonone validate $(SAMPLE)/responses_$$wave.csv --survey $(SURVEY) \
+	      --roster $(SAMPLE)/roster.csv --out $(OUT)/validation/$$wave; \
+	  status=$$?; [ $$status -le 1 ] || exit $$status; \
+	done
+	@echo; echo "demo outputs are in $(OUT)/ (codebook/, validation/<wave>/)"
 
 test: $(STAMP)  ## lint, then run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+sample: $(STAMP)  ## regenerate data/sample/ with the simulator (deterministic)
+	rm -rf $(SAMPLE)/exports $(SAMPLE)/*.csv $(SAMPLE)/truth.json
+	$(BIN)/oneonone simulate --survey $(SURVEY) --teams 50 --waves 4 --seed 2026 --out $(SAMPLE)
 
 lint: $(STAMP)  ## ruff only
 	$(BIN)/ruff check .

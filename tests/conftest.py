@@ -55,8 +55,20 @@ def survey():
 
 @pytest.fixture
 def sample_table() -> pd.DataFrame:
-    """The sample's first wave as read from CSV (text columns, rows numbered from 2)."""
+    """The sample's first wave as read from CSV (text columns, rows numbered from 2), with the
+    mess a platform collects: failed attention checks and duplicate submissions."""
     return read_canonical(SAMPLE / "responses_2026Q1.csv")
+
+
+@pytest.fixture
+def clean_csv(tmp_path, survey) -> Path:
+    """The valid rows of the sample's first wave, written as a canonical CSV (every row valid)."""
+    from toolkit import validate
+
+    valid = validate(read_canonical(SAMPLE / "responses_2026Q1.csv"), survey).valid
+    path = tmp_path / "clean.csv"
+    valid.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+    return path
 
 
 @pytest.fixture

@@ -60,7 +60,20 @@ def test_survey_codebook_of_a_broken_survey_is_exit_2(run, tmp_path):
     assert not (tmp_path / "cb").exists()
 
 
-def test_validate_the_sample_is_exit_0_and_writes_outputs(run, tmp_path):
+def test_validate_a_clean_table_is_exit_0_and_writes_outputs(run, tmp_path, clean_csv):
+    out = tmp_path / "v"
+    result = run(
+        "validate", clean_csv, "--survey", SURVEY_PATH, "--roster", SAMPLE / "roster.csv", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    n = len(pd.read_csv(clean_csv))
+    assert f"{n} rows read = {n} valid + 0 quarantined" in result.output
+    valid = pd.read_parquet(out / "valid.parquet")
+    assert len(valid) == n and str(valid["avail_reachable"].dtype) == "Int8"
+    assert pd.read_csv(out / "quarantine.csv").empty
+
+
+def test_validate_the_messy_sample_quarantines_what_was_planted(run, tmp_path):
     out = tmp_path / "v"
     result = run(
         "validate",
@@ -72,16 +85,17 @@ def test_validate_the_sample_is_exit_0_and_writes_outputs(run, tmp_path):
         "--out",
         out,
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1
     n = len(pd.read_csv(SAMPLE / "responses_2026Q1.csv"))
-    assert f"{n} rows read = {n} valid + 0 quarantined" in result.output
     valid = pd.read_parquet(out / "valid.parquet")
-    assert len(valid) == n and str(valid["avail_reachable"].dtype) == "Int8"
-    assert pd.read_csv(out / "quarantine.csv").empty
+    quarantine = pd.read_csv(out / "quarantine.csv")
+    assert f"{n} rows read = {len(valid)} valid + {len(quarantine)} quarantined" in result.output
+    assert len(valid) + len(quarantine) == n and len(quarantine) > 0
+    assert set(pd.read_csv(out / "failures.csv")["rule"]) == {"attention_check", "unique_per_wave"}
 
 
-def test_validate_failing_rows_is_exit_1_with_a_summary(run, tmp_path):
-    table = pd.read_csv(SAMPLE / "responses_2026Q1.csv", dtype="str", keep_default_na=False, na_values=[""])
+def test_validate_failing_rows_is_exit_1_with_a_summary(run, tmp_path, clean_csv):
+    table = pd.read_csv(clean_csv, dtype="str", keep_default_na=False, na_values=[""])
     table.loc[0, "avail_reachable"] = "7"
     table.loc[3, "attention"] = "5"
     table.loc[4, "team"] = "t_unknown"
@@ -143,7 +157,8 @@ def test_validate_roster_without_team_column_is_exit_2(run, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("employee_id,unit\nE1,t1\n")
     result = run("validate", SAMPLE / "responses_2026Q1.csv", "--survey", SURVEY_PATH, "--roster", roster)
-    assert result.exit_code == 2 and "needs a 'team' column" in result.output
+    assert result.exit_code == 2
+    assert "needs a 'team' column" in result.output
 
 
 def test_python_dash_m_and_console_script_agree():
@@ -157,3 +172,40 @@ def test_python_dash_m_and_console_script_agree():
         [sys.executable, "-m", "toolkit", "--version"], capture_output=True, text=True, check=True
     )
     assert version.stdout.startswith("oneonone, version ")
+
+
+def test_simulate_writes_an_organisation_that_validates(run, tmp_path):
+    out = tmp_path / "org"
+    result = run("simulate", "--survey", SURVEY_PATH, "--teams", 6, "--waves", 2, "--seed", 3, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "simulated 6 teams" in result.output and "waves 2026Q1, 2026Q2" in result.output
+    assert "true weekly-vs-monthly effect on depth" in result.output
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {
+        "units.csv",
+        "teams.csv",
+        "roster.csv",
+        "truth.json",
+        "responses_2026Q2.csv",
+        "exports/qualtrics_2026Q1.csv",
+        "exports/google_forms_2026Q2.csv",
+    } <= names
+    check = run(
+        "validate", out / "responses_2026Q1.csv", "--survey", SURVEY_PATH, "--roster", out / "roster.csv"
+    )
+    assert check.exit_code in (0, 1)  # planted attention failures and duplicates may be quarantined
+    assert "Traceback" not in check.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--teams", 0], "Invalid value for '--teams'"),
+        (["--icc", 0.5], "Invalid value for '--icc'"),
+        (["--first-wave", "2026-Q1"], "first_wave"),
+    ],
+)
+def test_simulate_bad_arguments_are_exit_2(run, tmp_path, args, message):
+    result = run("simulate", "--survey", SURVEY_PATH, "--out", tmp_path / "o", *args)
+    assert result.exit_code == 2
+    assert message in result.output

@@ -18,3 +18,14 @@ def test_failed_write_keeps_the_old_content_and_leaves_no_temp_file(tmp_path):
         atomic_write(target, explode)
     assert target.read_text() == "old"
     assert [p.name for p in target.parent.iterdir()] == ["out.txt"]
+
+
+def test_written_files_follow_the_umask_not_private_temp_file_modes(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        target = atomic_write_text(tmp_path / "shared.txt", "x")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644

@@ -35,12 +35,15 @@ ENTRY_KEYS = {
 
 @pytest.fixture(scope="module")
 def result(survey):
-    """The sample's first wave, with two rows broken so that the quarantine is not empty."""
+    """The sample's first wave (with the simulator's planted mess), with two more rows broken
+    so that the quarantine holds more than one kind of failure."""
     table = read_canonical(SAMPLE / "responses_2026Q1.csv")
-    table.loc[3, "duration_s"] = "soon"
-    table.loc[5, "avail_reachable"] = "7"
+    planted = validate(table, survey)
+    first, second = planted.valid.index[:2]
+    table.loc[first, "duration_s"] = "soon"
+    table.loc[second, "avail_reachable"] = "7"
     out = validate(table, survey)
-    assert len(out.quarantine) == 2
+    assert len(out.quarantine) == len(planted.quarantine) + 2
     return out
 
 
@@ -99,8 +102,7 @@ def test_round_trip_keeps_int8_na_utc_timestamps_and_unused_categories(tmp_path,
     assert str(loaded["avail_reachable"].dtype) == "Int8"
     assert loaded["avail_reachable"].isna().sum() == 3
     assert str(loaded["submitted_at"].dtype) == "datetime64[us, UTC]"
-    assert "none" in loaded["cadence"].cat.categories
-    assert (loaded["cadence"] == "none").sum() == 0
+    assert list(loaded["cadence"].cat.categories) == list(survey.scales["cadence"].codes)
 
 
 def test_categories_survive_in_a_subset_and_in_an_empty_wave(tmp_path, result, survey):
@@ -127,9 +129,9 @@ def test_quarantine_is_kept_as_text_with_its_rows_and_reasons(tmp_path, result, 
     _store(tmp_path, result, survey)
     bad = load_quarantine(tmp_path, "2026Q1")
     pd.testing.assert_frame_equal(bad, result.quarantine.astype("str"))
-    assert bad.index.tolist() == [3, 5]
-    assert bad.loc[3, "duration_s"] == "soon"
-    assert bad.loc[5, "avail_reachable"] == "7"
+    assert bad.index.tolist() == result.quarantine.index.tolist()
+    assert (bad["duration_s"] == "soon").sum() == 1
+    assert (bad["avail_reachable"] == "7").sum() == 1
     assert bad["reasons"].tolist() == result.quarantine["reasons"].tolist()
     assert all(str(t) == "str" for t in bad.dtypes)
 
@@ -171,7 +173,11 @@ def test_different_export_needs_replace(tmp_path, result, survey):
     assert _store(tmp_path, result, survey, sha=SHA_B, valid=smaller, replace=True) == "replaced"
     pd.testing.assert_frame_equal(load_waves(tmp_path), smaller.reset_index(drop=True))
     entry = manifest(tmp_path)["waves"]["2026Q1"]
-    assert (entry["source_sha256"], entry["rows_stored"], entry["rows_read"]) == (SHA_B, 10, 12)
+    assert (entry["source_sha256"], entry["rows_stored"], entry["rows_read"]) == (
+        SHA_B,
+        10,
+        10 + len(result.quarantine),
+    )
 
 
 def test_same_export_for_another_survey_version_needs_replace(tmp_path, result, survey):
@@ -218,7 +224,7 @@ def test_manifest_content(tmp_path, result, survey):
         wave="2026Q2",
         valid=_as_wave(result.valid, "2026Q2"),
         source_name=r"C:\Users\ana.lopez\q2.csv",
-        rows_read=len(result.valid) + 2,
+        rows_read=len(result.valid) + len(result.quarantine),
     )
     data = manifest(tmp_path)
     assert data == json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
@@ -230,7 +236,12 @@ def test_manifest_content(tmp_path, result, survey):
     assert "ana.lopez" not in (tmp_path / "manifest.json").read_text(encoding="utf-8")
     assert (entry["survey_id"], entry["survey_version"]) == (survey.id, survey.version)
     assert entry["source_sha256"] == SHA_A
-    assert (entry["rows_read"], entry["rows_stored"], entry["rows_quarantined"]) == (32, 30, 2)
+    n_valid, n_bad = len(result.valid), len(result.quarantine)
+    assert (entry["rows_read"], entry["rows_stored"], entry["rows_quarantined"]) == (
+        n_valid + n_bad,
+        n_valid,
+        n_bad,
+    )
     assert entry["rows_read"] == entry["rows_stored"] + entry["rows_quarantined"]
     assert entry["toolkit_version"] == toolkit.__version__
     written = datetime.fromisoformat(entry["written_at"])
@@ -368,9 +379,12 @@ def test_quarantine_needs_reasons(tmp_path, result, survey):
 
 
 def test_rows_must_add_up(tmp_path, result, survey):
-    with pytest.raises(StoreError, match=r"rows do not add up: 40 read, but 30 valid \+ 2 quarantined = 32"):
-        _store(tmp_path, result, survey, rows_read=40)
-    assert _store(tmp_path, result, survey, rows_read=32) == "written"
+    n_valid, n_bad = len(result.valid), len(result.quarantine)
+    n = n_valid + n_bad
+    message = rf"rows do not add up: {n + 8} read, but {n_valid} valid \+ {n_bad} quarantined = {n}"
+    with pytest.raises(StoreError, match=message):
+        _store(tmp_path, result, survey, rows_read=n + 8)
+    assert _store(tmp_path, result, survey, rows_read=n) == "written"
 
 
 @pytest.mark.parametrize("sha", ["A" * 64, "a" * 63, "not a hash", None])

@@ -12,6 +12,7 @@ from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, 
 from toolkit.ingest import read_canonical
 from toolkit.pseudonym import load_key, pseudonymise
 from toolkit.schema import canonical_dtypes, response_schema
+from toolkit.simulate import SimulatedOrg, simulate
 from toolkit.store import load_quarantine, load_waves, store_wave
 from toolkit.survey import Survey, load_survey
 from toolkit.validate import Validation, validate
@@ -19,6 +20,7 @@ from toolkit.validate import Validation, validate
 __all__ = [
     "InputError",
     "SecretKeyError",
+    "SimulatedOrg",
     "StoreError",
     "Survey",
     "SurveyError",
@@ -33,6 +35,7 @@ __all__ = [
     "pseudonymise",
     "read_canonical",
     "response_schema",
+    "simulate",
     "store_wave",
     "validate",
     "write_codebook",
