@@ -44,7 +44,7 @@ def _timed(fn):
 
 
 def _maxrss() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / _GIB    # kilobytes on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / _GIB  # kilobytes on Linux
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     survey = load_survey(Path(__file__).resolve().parents[1] / "surveys" / "one_on_one_pulse.yaml")
-    simulate(survey, teams=5, waves=1, seed=args.seed)          # warm-up: imports and first calls
+    simulate(survey, teams=5, waves=1, seed=args.seed)  # warm-up: imports and first calls
 
     org, seconds, peak = _timed(lambda: simulate(survey, teams=args.teams, waves=args.waves, seed=args.seed))
     employees = org.roster.groupby("wave").size()
@@ -68,16 +68,20 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     _, base_seconds, base_peak = _timed(lambda: rng.standard_normal(n_values))
 
-    print(f"simulate: {args.teams} teams, {args.waves} waves, {int(employees.mean())} employees per wave "
-          f"on average, {responses} response rows")
+    print(
+        f"simulate: {args.teams} teams, {args.waves} waves, {int(employees.mean())} employees per wave "
+        f"on average, {responses} response rows"
+    )
     print(f"  wall time  {seconds:8.2f} s   (target < 30 s)")
     print(f"  peak traced memory {peak / _GIB:8.3f} GiB   (target < 2 GiB)")
     print(f"baseline: numpy standard_normal of {n_values:,} values")
     print(f"  wall time  {base_seconds:8.2f} s   peak traced memory {base_peak / _GIB:.3f} GiB")
     print(f"ratio simulate / baseline: time {seconds / base_seconds:.1f}x, memory {peak / base_peak:.1f}x")
     rss = _maxrss()
-    print(f"process max resident set size after simulating {rss:.3f} GiB (target < 2 GiB; includes "
-          "Python, numpy, pandas, pyarrow and both runs)")
+    print(
+        f"process max resident set size after simulating {rss:.3f} GiB (target < 2 GiB; includes "
+        "Python, numpy, pandas, pyarrow and both runs)"
+    )
     if args.write is not None:
         t0 = time.perf_counter()
         paths = org.write(args.write)

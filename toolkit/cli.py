@@ -232,7 +232,108 @@ def simulate_cmd(
     out.print(f"written to {out_dir}/ ({len(paths)} files), truth in {paths['truth']}")
 
 
-def _read_roster(path: Path):
+@main.command("ingest")
+@click.argument("export", type=click.Path(path_type=Path))
+@click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The survey definition (YAML) the export answers.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="CSV with employee_id and team (optionally wave, email, name).",
+)
+@click.option("--wave", required=True, help="The wave label, like 2026Q3.")
+@click.option(
+    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
+)
+@click.option(
+    "--key-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File holding the secret pseudonym key (default: the ONEONONE_KEY environment variable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help="Force a reader (qualtrics, google_forms, msforms, limesurvey, kobo, canonical, ...).",
+)
+@click.option("--replace", is_flag=True, help="Replace a wave stored from a different export.")
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="Zone of timestamps that the export writes without one.",
+)
+@_errors_exit
+def ingest_cmd(
+    export: Path,
+    survey_file: Path,
+    roster: Path,
+    wave: str,
+    store_dir: Path,
+    key_file: Path | None,
+    fmt: str | None,
+    replace: bool,
+    timezone: str,
+) -> None:
+    """Ingest a platform export as one wave: pseudonymise, validate, quarantine, store."""
+    from toolkit.ingest.pipeline import ingest
+    from toolkit.ingest.report import write_ingest_report
+    from toolkit.pseudonym import check_key_location, load_key
+
+    if key_file is not None:
+        check_key_location(key_file, store_dir)
+    key = load_key(key_file=key_file)
+    s = load_survey(survey_file)
+    people = _read_roster(roster, required=("employee_id", "team"))
+    out = _console()
+    try:
+        with out.status(f"ingesting {export.name} as wave {wave} ..."):
+            result = ingest(
+                export,
+                s,
+                roster=people,
+                wave=wave,
+                store=store_dir,
+                key=key,
+                format=fmt,
+                replace=replace,
+                timezone=timezone,
+            )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if result.status == "unchanged":
+        out.print(
+            f"{export}: already stored as wave {wave} from this export; nothing to do "
+            f"({result.rows_stored} rows stored, {result.rows_quarantined} quarantined)"
+        )
+        return
+    out.print(
+        f"{export} ({result.format}): {result.rows_read} rows read = {result.rows_stored} stored "
+        f"+ {result.rows_quarantined} quarantined; wave {wave} {result.status} in {store_dir}"
+    )
+    if result.dropped:
+        out.print(f"identifier columns dropped: {', '.join(result.dropped)}")
+    summary = result.validation.summary()
+    if not summary.empty:
+        out.print("quarantined by rule and column (rows numbered as in a spreadsheet):")
+        for r in summary.itertuples(index=False):
+            out.print(f"  {r.rule:<20} {r.column:<22} {r.n_failures:>5} (e.g. rows {r.example_rows})")
+    if result.missing_items:
+        out.print(
+            f"[yellow]survey items not in the export:[/] {', '.join(result.missing_items)}", markup=True
+        )
+    paths = write_ingest_report(result, Path(store_dir) / "reports", survey_label=f"{s.id} {s.version}")
+    out.print(f"report: {paths['html']} (and {paths['markdown'].name})")
+
+
+def _read_roster(path: Path, *, required: tuple[str, ...] = ("team",)):
     import pandas as pd
 
     if not path.is_file():
@@ -241,10 +342,13 @@ def _read_roster(path: Path):
         roster = pd.read_csv(path, dtype="str", encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable CSV roster: {exc}", path=path) from None
-    if "team" not in roster.columns:
-        raise InputError(
-            f"the roster needs a 'team' column; it has {', '.join(roster.columns)}", path=path, column="team"
-        )
+    for column in required:
+        if column not in roster.columns:
+            raise InputError(
+                f"the roster needs a {column!r} column; it has {', '.join(roster.columns)}",
+                path=path,
+                column=column,
+            )
     return roster
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from toolkit._io import atomic_write, atomic_write_text
+from toolkit._markdown import md_table
 from toolkit.schema import RULES, response_schema
 from toolkit.survey import Survey
 
@@ -117,7 +118,7 @@ def codebook_markdown(survey: Survey) -> str:
                 ", ".join(f"`{i}`" for i in reverse) or "none",
             ]
         )
-    lines += _table(["construct", "label", "items", "scored with at least", "reverse keyed"], rows)
+    lines += md_table(["construct", "label", "items", "scored with at least", "reverse keyed"], rows)
     lines += [
         "",
         "A construct score is the mean of its answered items after reverse keying, when at "
@@ -135,7 +136,7 @@ def codebook_markdown(survey: Survey) -> str:
     lines += ["", "## Variables", ""]
     cb = codebook(survey)
     show = ["variable", "label", "type", "scale", "construct", "keying", "role", "required", "asked_if"]
-    lines += _table(show, [[_cell(v) for v in r] for r in cb[show].itertuples(index=False)])
+    lines += md_table(show, cb[show].itertuples(index=False))
     return "\n".join(lines) + "\n"
 
 
@@ -157,7 +158,7 @@ def schema_summary(survey: Survey, schema: pa.DataFrameSchema | None = None) -> 
         "validation reports.",
         "",
     ]
-    lines += _table(["column", "dtype", "required", "rules"], rows)
+    lines += md_table(["column", "dtype", "required", "rules"], rows)
     lines += [
         "",
         "Table rules: `unique_per_wave` (one response per respondent and wave); no columns "
@@ -199,13 +200,3 @@ def write_codebook(survey: Survey, out_dir: str | Path) -> dict[str, Path]:
 
 def _labels(choices) -> str:
     return "; ".join(f"{c.code}={c.label}" for c in choices)
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|") if value else ""
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return out

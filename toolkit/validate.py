@@ -55,6 +55,46 @@ class Validation:
         """Rows given to :func:`validate`."""
         return len(self.valid) + len(self.quarantine)
 
+    def with_failures(self, source: pd.DataFrame, failures: pd.DataFrame) -> Validation:
+        """Add failures found by other checks (a reader, careless-response flags, the roster).
+
+        Their rows move from the valid table to the quarantine. ``source`` is the table as
+        given for every row: the rows this validation saw, and rows held back from it (such
+        as superseded duplicate submissions), each of which must have a failure here, so that
+        rows read = rows valid + rows quarantined still holds.
+
+        Parameters
+        ----------
+        source : DataFrame
+            Every row as given, indexed as the failures' ``row``.
+        failures : DataFrame
+            With the columns of :attr:`failures` (``row``, ``column``, ``rule``, ``value``,
+            ``message``).
+        """
+        missing = [c for c in FAILURE_COLUMNS if c not in failures.columns]
+        if missing:
+            raise ValueError(f"failures must have the columns {FAILURE_COLUMNS}; missing {missing}")
+        seen = self.valid.index.union(self.quarantine.index)
+        unseen = source.index.difference(seen).difference(pd.Index(pd.unique(failures["row"])))
+        if len(unseen):
+            raise ValueError(
+                f"rows {list(unseen[:5])} were neither validated nor given a failure: they would be lost"
+            )
+        unknown = pd.Index(pd.unique(failures["row"])).difference(source.index)
+        if len(unknown):
+            raise ValueError(f"failures name rows {list(unknown[:5])} that are not in the source table")
+        parts = [f for f in (self.failures, failures[FAILURE_COLUMNS]) if not f.empty]
+        merged = pd.concat(parts, ignore_index=True) if parts else self.failures
+        pos = pd.Series(source.index.get_indexer(merged["row"]), index=merged.index)
+        merged = (
+            merged.assign(_pos=pos)
+            .sort_values("_pos", kind="stable")
+            .drop(columns="_pos")
+            .drop_duplicates(["row", "column", "rule"])
+            .reset_index(drop=True)
+        )
+        return _split(source.drop(columns="reasons", errors="ignore"), self.valid, merged)
+
     @property
     def ok(self) -> bool:
         """True when no row failed."""
@@ -132,11 +172,15 @@ def validate(
         failures.extend(_schema_failures(exc.failure_cases, schema, responses, survey))
     table = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
     table = _dedupe_failures(table, responses, survey)
-    bad = responses.index.isin(pd.unique(table["row"]))
-    reasons = _reasons(table)
-    quarantine = responses.loc[bad].copy()
-    quarantine["reasons"] = reasons.reindex(quarantine.index).astype("str")
-    return Validation(valid=typed.loc[~bad], quarantine=quarantine, failures=table)
+    return _split(responses, typed, table)
+
+
+def _split(source: pd.DataFrame, typed: pd.DataFrame, failures: pd.DataFrame) -> Validation:
+    """Rows of ``typed`` without failures are valid; rows of ``source`` with any are quarantined."""
+    bad = pd.unique(failures["row"])
+    quarantine = source.loc[source.index.isin(bad)].copy()
+    quarantine["reasons"] = _reasons(failures).reindex(quarantine.index).astype("str")
+    return Validation(valid=typed.loc[~typed.index.isin(bad)], quarantine=quarantine, failures=failures)
 
 
 def to_canonical(responses: pd.DataFrame, survey: Survey) -> tuple[pd.DataFrame, list[tuple]]:
