@@ -7,6 +7,7 @@ The public API is named here once; everything else is private to its module.
 >>> schema = toolkit.response_schema(survey)
 """
 
+from toolkit.careless import careless_failures, careless_flags
 from toolkit.codebook import codebook, write_codebook
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.ingest import read_canonical
@@ -27,6 +28,8 @@ __all__ = [
     "ToolkitError",
     "Validation",
     "canonical_dtypes",
+    "careless_failures",
+    "careless_flags",
     "codebook",
     "load_key",
     "load_quarantine",

@@ -79,7 +79,9 @@ class _Wave:
         duration = median * np.exp(0.4 * rng.standard_normal(n))
         duration = np.where(straight, duration * 0.55, duration)
         duration = np.where(failed, duration * 0.7, duration)
-        duration = np.where(speeder, median * rng.uniform(0.08, 0.25, n), duration)
+        # speeders take under 2 s per rated item, the usual careless-response rule
+        n_rated = sum(1 for it in survey.items if it.kind == "ordinal")
+        duration = np.where(speeder, n_rated * rng.uniform(0.5, 1.7, n), duration)
         duration = np.round(duration)
         start = _wave_start(self.label)
         day = np.minimum(np.floor(rng.exponential(3.5, n)), 20)
