@@ -7,7 +7,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SURVEY := surveys/one_on_one_pulse.yaml
 SAMPLE := data/sample
-WAVES  := 2026Q1 2026Q2 2026Q3 2026Q4
 
 .PHONY: demo test lint lock sample clean help
 .DEFAULT_GOAL := help
@@ -29,17 +28,21 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 	   && $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . )
 	@touch $@
 
+# The sample organisation is synthetic, so its pseudonym key is public (derived from its seed).
+SAMPLE_KEY = $(shell $(BIN)/python -c "from toolkit.simulate import pseudonym_key; print(pseudonym_key(2026).decode())")
+# wave:platform export ingested by the demo (the sample has both platforms for every wave)
+EXPORTS := 2026Q1:qualtrics 2026Q2:google_forms 2026Q3:qualtrics 2026Q4:google_forms
+
 demo: $(STAMP)  ## run the main job on the sample data
 	$(BIN)/oneonone survey check $(SURVEY)
 	$(BIN)/oneonone survey codebook $(SURVEY) --out $(OUT)/codebook
-	@# validate exits 1 when rows are quarantined, as the sample's planted mess is: that is the demo
-	@for wave in $(WAVES); do \
-	  echo; echo "== wave $$wave"; \
-	  $(BIN)/oneonone validate $(SAMPLE)/responses_$$wave.csv --survey $(SURVEY) \
-	      --roster $(SAMPLE)/roster.csv --out $(OUT)/validation/$$wave; \
-	  status=$$?; [ $$status -le 1 ] || exit $$status; \
+	@for pair in $(EXPORTS); do \
+	  wave=$${pair%%:*}; platform=$${pair#*:}; echo; \
+	  echo "$(BIN)/oneonone ingest $(SAMPLE)/exports/$${platform}_$$wave.csv --wave $$wave --store $(OUT)/store ..."; \
+	  ONEONONE_KEY=$(SAMPLE_KEY) $(BIN)/oneonone ingest $(SAMPLE)/exports/$${platform}_$$wave.csv \
+	      --survey $(SURVEY) --roster $(SAMPLE)/roster.csv --wave $$wave --store $(OUT)/store || exit $$?; \
 	done
-	@echo; echo "demo outputs are in $(OUT)/ (codebook/, validation/<wave>/)"
+	@echo; echo "demo outputs are in $(OUT)/: codebook/, store/ (waves, quarantine, manifest), store/reports/"
 
 test: $(STAMP)  ## lint, then run the whole test suite
 	$(BIN)/ruff check .

@@ -10,15 +10,17 @@ The public API is named here once; everything else is private to its module.
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.codebook import codebook, write_codebook
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
-from toolkit.ingest import read_canonical
+from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
 from toolkit.pseudonym import load_key, pseudonymise
 from toolkit.schema import canonical_dtypes, response_schema
+from toolkit.scrub import scrub_text
 from toolkit.simulate import SimulatedOrg, simulate
 from toolkit.store import load_quarantine, load_waves, store_wave
 from toolkit.survey import Survey, load_survey
 from toolkit.validate import Validation, validate
 
 __all__ = [
+    "IngestResult",
     "InputError",
     "SecretKeyError",
     "SimulatedOrg",
@@ -31,13 +33,16 @@ __all__ = [
     "careless_failures",
     "careless_flags",
     "codebook",
+    "ingest",
     "load_key",
     "load_quarantine",
     "load_survey",
     "load_waves",
     "pseudonymise",
     "read_canonical",
+    "read_export",
     "response_schema",
+    "scrub_text",
     "simulate",
     "store_wave",
     "validate",

@@ -179,7 +179,7 @@ def _teams(roster: pd.DataFrame | Iterable[str] | None) -> set[str] | None:
         )
     else:
         values = pd.Series(list(roster)).dropna()
-    return set(values.astype(str))
+    return set(pd.unique(values.astype("str")))
 
 
 def frame_rules(survey: Survey) -> list[tuple[str, pa.Check]]:

@@ -86,13 +86,8 @@ class Validation:
         parts = [f for f in (self.failures, failures[FAILURE_COLUMNS]) if not f.empty]
         merged = pd.concat(parts, ignore_index=True) if parts else self.failures
         pos = pd.Series(source.index.get_indexer(merged["row"]), index=merged.index)
-        merged = (
-            merged.assign(_pos=pos)
-            .sort_values("_pos", kind="stable")
-            .drop(columns="_pos")
-            .drop_duplicates(["row", "column", "rule"])
-            .reset_index(drop=True)
-        )
+        merged = _unshadowed(merged.assign(_pos=pos).sort_values("_pos", kind="stable").drop(columns="_pos"))
+        merged = merged.reset_index(drop=True)
         return _split(source.drop(columns="reasons", errors="ignore"), self.valid, merged)
 
     @property
@@ -208,8 +203,7 @@ def to_canonical(responses: pd.DataFrame, survey: Survey) -> tuple[pd.DataFrame,
             conv, failed, msg = _to_int8(s)
         elif isinstance(dtype, pd.CategoricalDtype):
             codes = list(dtype.categories)
-            text = s.astype("str").str.strip() if s.dtype != dtype else s
-            conv = text.where(text.isin(codes)).astype(dtype)
+            conv = _to_category(s, dtype)
             failed = s.notna() & conv.isna()
             msg = f"allowed codes: {', '.join(codes)}"
             for row, value in s[failed].items():
@@ -235,12 +229,27 @@ def _as_text_if_object(s: pd.Series) -> pd.Series:
 def _to_int8(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     if s.dtype == "Int8":
         return s, pd.Series(False, index=s.index), ""
-    num = pd.to_numeric(_as_text_if_object(s), errors="coerce")
-    num = num.astype("Float64") if not isinstance(num.dtype, pd.Float64Dtype) else num
-    ok = num.notna() & (num == num.round()) & num.between(-128, 127)
-    failed = s.notna() & ~ok.fillna(False)
-    conv = num.where(ok.fillna(False)).astype("Int8")
+    # convert each distinct value once: a column of a million answers holds a handful
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    distinct = pd.Series(uniques)
+    num = pd.to_numeric(_as_text_if_object(distinct), errors="coerce").astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        ok = ~np.isnan(num) & (num == np.round(num)) & (num >= -128) & (num <= 127)
+    good = np.append(ok, False)[codes]  # the sentinel -1 picks the appended False
+    values = np.append(np.where(ok, num, 0), 0)[codes].astype("int8")
+    conv = pd.Series(pd.arrays.IntegerArray(values, ~good), index=s.index)
+    failed = pd.Series((codes >= 0) & ~good, index=s.index)
     return conv, failed, "not a whole-number code"
+
+
+def _to_category(s: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
+    if s.dtype == dtype:
+        return s
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    distinct = pd.Series(uniques).astype("str").str.strip()
+    position = pd.Index(dtype.categories).get_indexer(distinct)  # -1 for an unknown code
+    cat_codes = np.append(position, -1)[codes]
+    return pd.Series(pd.Categorical.from_codes(cat_codes, dtype=dtype), index=s.index)
 
 
 def _to_timestamp(s: pd.Series) -> pd.Series:
@@ -339,22 +348,10 @@ def _message(rule: str, column: str, survey: Survey) -> str:
 
 
 def _dedupe_failures(table: pd.DataFrame, responses: pd.DataFrame, survey: Survey) -> pd.DataFrame:
-    """Drop the ``required`` failure of a cell whose value failed conversion (it is missing
-    only because it was unreadable), and order failures by row, then column."""
+    """Drop shadowed failures (see :func:`_unshadowed`) and order failures by row, then column."""
     if table.empty:
         return table
-    converted = set(
-        zip(
-            table.loc[table["rule"].isin(["dtype", "allowed_values"]), "row"],
-            table.loc[table["rule"].isin(["dtype", "allowed_values"]), "column"],
-            strict=True,
-        )
-    )
-    keep = [
-        not (rule in ("required", "required_if") and (row, col) in converted)
-        for row, col, rule in zip(table["row"], table["column"], table["rule"], strict=True)
-    ]
-    table = table.loc[keep].drop_duplicates(["row", "column", "rule"])
+    table = _unshadowed(table)
     order = {c: i for i, c in enumerate(survey.columns)}
     pos = pd.Series(responses.index.get_indexer(table["row"]), index=table.index)
     return (
@@ -363,6 +360,17 @@ def _dedupe_failures(table: pd.DataFrame, responses: pd.DataFrame, survey: Surve
         .drop(columns=["_pos", "_col"])
         .reset_index(drop=True)
     )
+
+
+def _unshadowed(table: pd.DataFrame) -> pd.DataFrame:
+    """Drop the ``required`` failure of a cell whose value failed conversion (it is missing only
+    because it was unreadable) and repeated failures of one rule on one cell."""
+    unreadable = table["rule"].isin(["dtype", "allowed_values"])
+    cells = pd.MultiIndex.from_frame(table[["row", "column"]])
+    shadowed = table["rule"].isin(["required", "required_if"]).to_numpy() & cells.isin(
+        cells[unreadable.to_numpy()]
+    )
+    return table.loc[~shadowed].drop_duplicates(["row", "column", "rule"])
 
 
 def _reasons(table: pd.DataFrame) -> pd.Series:

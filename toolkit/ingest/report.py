@@ -1,0 +1,115 @@
+"""The ingest report: what one ingest run read, stored, quarantined and why (Markdown and HTML).
+
+The report is for the analyst who ran the ingest. It shows counts, rules and row numbers,
+never answer values or identifiers: the names of dropped identifier columns appear, their
+contents never do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from toolkit._io import atomic_write_text
+from toolkit._markdown import md_table
+from toolkit.ingest.pipeline import IngestResult
+
+__all__ = ["ingest_report", "write_ingest_report"]
+
+_FLAGS = {
+    "speeder": "speeders (under the minimum seconds per item)",
+    "straight_liner": "straight-liners (one answer repeated beyond the longstring rule)",
+    "attention_failure": "failed attention checks",
+    "duplicate": "superseded duplicate submissions (the last complete one is kept)",
+}
+
+_TEMPLATE = "ingest_report.html.j2"
+
+
+def _html_template() -> jinja2.Template:
+    text = resources.files("toolkit.ingest").joinpath(_TEMPLATE).read_text(encoding="utf-8")
+    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(text)
+
+
+def ingest_report(result: IngestResult, *, survey_label: str, min_invited: int = 5) -> tuple[str, str]:
+    """The report of one ingest run as ``(markdown, html)``."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    failures = result.validation.summary() if result.validation is not None else pd.DataFrame()
+    flags = [(label, int(result.flags[col].sum())) for col, label in _FLAGS.items() if col in result.flags]
+    if "seconds_per_item" in result.flags and result.flags["seconds_per_item"].isna().all():
+        flags = [
+            (f"{label} (this export has no durations)" if "speeder" in label else label, n)
+            for label, n in flags
+        ]
+    rates = result.response_rates
+    source = Path(result.source).name
+    md = [
+        f"# Ingest report, wave {result.wave}",
+        "",
+        f"Source `{source}` ({result.format}), survey `{survey_label}`, stored in `{result.store}` "
+        f"({result.status}) at {when}.",
+        "",
+        "## Rows",
+        "",
+        f"{result.rows_read} rows read = {result.rows_stored} stored + {result.rows_quarantined} quarantined"
+        + ("." if result.balanced else " (does not add up!)"),
+        "",
+        "## Failures by rule and column",
+        "",
+    ]
+    if failures.empty:
+        md.append("None: every row passed.")
+    else:
+        md += md_table(
+            ["rule", "column", "failures", "rows", "example rows", "what is expected"],
+            failures[["rule", "column", "n_failures", "n_rows", "example_rows", "message"]].values.tolist(),
+        )
+        md += ["", "Rows are numbered as in the file opened in a spreadsheet."]
+    md += ["", "## Careless-response flags", ""]
+    md += md_table(["flag", "responses"], flags)
+    md += ["", "## Identifiers dropped", ""]
+    md.append(
+        "These columns were removed at ingest and stored nowhere: "
+        + ", ".join(f"`{c}`" for c in result.dropped)
+        if result.dropped
+        else "The export had no direct-identifier columns."
+    )
+    md.append("Employee ids became pseudonyms; names and email addresses in free text were replaced.")
+    if result.ignored:
+        md += ["", "Platform columns not used: " + ", ".join(f"`{c}`" for c in result.ignored)]
+    if result.missing_items:
+        md += ["", "Survey items not in the export: " + ", ".join(f"`{c}`" for c in result.missing_items)]
+    md += ["", "## Response rates", ""]
+    if not rates.empty:
+        md += md_table(
+            ["team", "invited", "stored responses", "response rate"],
+            [[t.team, t.invited, t.responses, f"{100 * t.response_rate:.0f}%"] for t in rates.itertuples()],
+        )
+    md += ["", f"Only teams with at least {min_invited} people invited are shown."]
+    html = _html_template().render(
+        r=result,
+        source=source,
+        survey=survey_label,
+        when=when,
+        failures=failures.to_dict("records"),
+        flags=flags,
+        rates=rates.to_dict("records"),
+        min_invited=min_invited,
+    )
+    return "\n".join(md) + "\n", html
+
+
+def write_ingest_report(
+    result: IngestResult, out_dir: str | Path, *, survey_label: str, min_invited: int = 5
+) -> dict[str, Path]:
+    """Write ``ingest_<wave>.md`` and ``ingest_<wave>.html`` into ``out_dir`` (atomically)."""
+    md, html = ingest_report(result, survey_label=survey_label, min_invited=min_invited)
+    out = Path(out_dir)
+    return {
+        "markdown": atomic_write_text(out / f"ingest_{result.wave}.md", md),
+        "html": atomic_write_text(out / f"ingest_{result.wave}.html", html),
+    }
