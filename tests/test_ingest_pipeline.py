@@ -228,3 +228,33 @@ def test_the_report_says_what_was_dropped_and_counts_without_values(stored, surv
     assert "employee id (replaced by the pseudonym)" in md
     assert "| attention_check | attention |" in md
     assert html.startswith("<!DOCTYPE html>") and '<th scope="col">rule</th>' in html
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
+        (b"Fruit,Colour\napple,red\n", "survey"),
+    ],
+)
+def test_cli_unusable_exports_are_one_paragraph_and_exit_2(tmp_path, content, message):
+    export = tmp_path / "export.csv"
+    export.write_bytes(content)
+    result = _cli(
+        "ingest",
+        export,
+        "--survey",
+        SURVEY_PATH,
+        "--roster",
+        SAMPLE / "roster.csv",
+        "--wave",
+        WAVE,
+        "--store",
+        tmp_path / "store",
+        env={"ONEONONE_KEY": KEY.decode()},
+    )
+    assert result.exit_code == 2
+    assert message in result.output.lower() and str(export) in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "store").exists()
