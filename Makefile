@@ -42,7 +42,9 @@ demo: $(STAMP)  ## run the main job on the sample data
 	  ONEONONE_KEY=$(SAMPLE_KEY) $(BIN)/oneonone ingest $(SAMPLE)/exports/$${platform}_$$wave.csv \
 	      --survey $(SURVEY) --roster $(SAMPLE)/roster.csv --wave $$wave --store $(OUT)/store || exit $$?; \
 	done
-	@echo; echo "demo outputs are in $(OUT)/: codebook/, store/ (waves, quarantine, manifest), store/reports/"
+	@echo
+	$(BIN)/oneonone score --store $(OUT)/store --survey $(SURVEY)
+	@echo; echo "demo outputs are in $(OUT)/: codebook/, store/ (waves, quarantine, manifest, scores), store/reports/"
 
 test: $(STAMP)  ## lint, then run the whole test suite
 	$(BIN)/ruff check .

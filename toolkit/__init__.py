@@ -7,12 +7,16 @@ The public API is named here once; everything else is private to its module.
 >>> schema = toolkit.response_schema(survey)
 """
 
+from toolkit.agreement import agreement, icc, rwg
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.codebook import codebook, write_codebook
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
+from toolkit.measurement import measurement_summary
 from toolkit.pseudonym import load_key, pseudonymise
+from toolkit.psychometrics import construct_correlations, item_statistics, loadings, reliability
 from toolkit.schema import canonical_dtypes, response_schema
+from toolkit.scoring import item_block, score, summarise
 from toolkit.scrub import scrub_text
 from toolkit.simulate import SimulatedOrg, simulate
 from toolkit.store import load_quarantine, load_waves, store_wave
@@ -29,22 +33,33 @@ __all__ = [
     "SurveyError",
     "ToolkitError",
     "Validation",
+    "agreement",
     "canonical_dtypes",
     "careless_failures",
     "careless_flags",
     "codebook",
+    "construct_correlations",
+    "icc",
     "ingest",
+    "item_block",
+    "item_statistics",
     "load_key",
     "load_quarantine",
     "load_survey",
     "load_waves",
+    "loadings",
+    "measurement_summary",
     "pseudonymise",
     "read_canonical",
     "read_export",
+    "reliability",
     "response_schema",
+    "rwg",
+    "score",
     "scrub_text",
     "simulate",
     "store_wave",
+    "summarise",
     "validate",
     "write_codebook",
 ]

@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from toolkit._io import atomic_write
+from toolkit._io import atomic_write, atomic_write_text
 from toolkit.codebook import write_codebook
 from toolkit.errors import InputError, SurveyError, ToolkitError
 from toolkit.ingest import read_canonical
@@ -331,6 +331,87 @@ def ingest_cmd(
         )
     paths = write_ingest_report(result, Path(store_dir) / "reports", survey_label=f"{s.id} {s.version}")
     out.print(f"report: {paths['html']} (and {paths['markdown'].name})")
+
+
+@main.command("score")
+@click.option(
+    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
+)
+@click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The survey definition (YAML) the stored waves answer.",
+)
+@click.option(
+    "--wave", "waves", multiple=True, help="A stored wave (repeat for several; default: every wave)."
+)
+@_errors_exit
+def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> None:
+    """Score the constructs of stored waves and check how well they measure.
+
+    Writes scores/<wave>.parquet (long: respondent, wave, team, cadence, construct, score, ...)
+    and reports/measurement_<wave>.csv and .md (reliability, ICC, within-team agreement).
+    """
+    import warnings
+
+    from toolkit._markdown import md_table
+    from toolkit.measurement import CUTOFFS, measurement_summary
+    from toolkit.scoring import score
+    from toolkit.store import load_waves, manifest
+
+    s = load_survey(survey_file)
+    chosen = list(waves) or sorted(manifest(store_dir)["waves"])
+    out = _console()
+    for wave in chosen:
+        responses = load_waves(store_dir, wave, survey=s)
+        scores = score(responses, s)
+        with warnings.catch_warnings():  # constant items are reported in the table's notes
+            warnings.simplefilter("ignore", UserWarning)
+            table = measurement_summary(responses, s)
+        base = Path(store_dir)
+        atomic_write(
+            base / "scores" / f"{wave}.parquet", lambda tmp, f=scores: f.to_parquet(tmp, index=False)
+        )
+        atomic_write(
+            base / "reports" / f"measurement_{wave}.csv", lambda tmp, t=table: t.to_csv(tmp, index=False)
+        )
+        shown = table.drop(columns=["label", "notes"]).round(3)
+        lines = [
+            f"# Measurement quality, wave {wave}",
+            "",
+            f"Survey `{s.id}` {s.version}, {len(responses)} stored responses. Conventional cut-offs, "
+            f"shown and not applied: alpha and omega {CUTOFFS['raw_alpha']:.2f}, ICC(2) "
+            f"{CUTOFFS['icc2']:.2f}, r_wg(J) {CUTOFFS['rwg_j']:.2f}; ICC(1) of 0.05 to 0.20 is typical "
+            "of work groups.",
+            "",
+        ]
+        lines += md_table(list(shown.columns), shown.astype("str").values.tolist())
+        notes = table.loc[table["notes"] != "", ["construct", "notes"]]
+        lines += [""] + [f"- `{c}`: {n}" for c, n in notes.itertuples(index=False)]
+        atomic_write_text(base / "reports" / f"measurement_{wave}.md", "\n".join(lines) + "\n")
+        view = Table(
+            "construct",
+            "n",
+            "alpha",
+            "omega",
+            "ICC(1)",
+            "ICC(2)",
+            "median rwg(j)",
+            title=f"wave {wave}: {len(responses)} responses scored",
+            title_justify="left",
+        )
+        for r in table.itertuples(index=False):
+            view.add_row(
+                r.construct,
+                str(r.n),
+                *(f"{v:.2f}" for v in (r.raw_alpha, r.omega_total, r.icc1, r.icc2, r.rwg_j_median)),
+            )
+        out.print(view)
+        out.print(
+            f"written: {base / 'scores' / f'{wave}.parquet'}, {base / 'reports' / f'measurement_{wave}.md'}"
+        )
 
 
 def _read_roster(path: Path, *, required: tuple[str, ...] = ("team",)):

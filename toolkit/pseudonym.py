@@ -92,7 +92,7 @@ def load_key(*, key_file: str | Path | None = None, env: Mapping[str, str] | Non
     toolkit.errors.SecretKeyError: no secret key for pseudonyms: ...
     """
     if key_file is not None:
-        path = Path(key_file)
+        path = Path(key_file).expanduser()
         if not path.exists():
             raise SecretKeyError(f"key file {path} not found. {_HOW_TO}")
         if not path.is_file():
