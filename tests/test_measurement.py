@@ -80,3 +80,28 @@ def test_cli_score_writes_scores_and_the_measurement_report(tmp_path, survey):
     assert len(pd.read_parquet(store / "scores" / "2026Q1.parquet")) == len(scores)
     missing = CliRunner().invoke(main, [*args, "--wave", "2031Q1"], catch_exceptions=False)
     assert missing.exit_code == 2 and "2031Q1" in missing.output
+
+
+def test_item_summary_is_item_statistics_and_loadings_per_construct(valid, survey):
+    from toolkit import item_statistics, loadings
+    from toolkit.measurement import item_summary
+
+    items = item_summary(valid, survey)
+    assert list(items.columns) == [
+        "construct",
+        "item",
+        "reverse",
+        "n",
+        "mean",
+        "sd",
+        "r_drop",
+        "alpha_if_dropped",
+        "loading",
+    ]
+    depth = items[items["construct"] == "depth"].set_index("item")
+    block = item_block(valid, survey, "depth")
+    stats = item_statistics(block).set_index("item")
+    load = loadings(block).set_index("item")
+    pd.testing.assert_series_equal(depth["r_drop"], stats["r_drop"], check_names=False)
+    pd.testing.assert_series_equal(depth["loading"], load["loading"], check_names=False)
+    assert depth.loc["depth_repeats", "reverse"] and not depth.loc["depth_why", "reverse"]

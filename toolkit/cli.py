@@ -357,7 +357,8 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
     import warnings
 
     from toolkit._markdown import md_table
-    from toolkit.measurement import CUTOFFS, measurement_summary
+    from toolkit.measurement import CUTOFFS, item_summary, measurement_summary
+    from toolkit.psychometrics import construct_correlations
     from toolkit.scoring import score
     from toolkit.store import load_waves, manifest
 
@@ -390,6 +391,25 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
         lines += md_table(list(shown.columns), shown.astype("str").values.tolist())
         notes = table.loc[table["notes"] != "", ["construct", "notes"]]
         lines += [""] + [f"- `{c}`: {n}" for c, n in notes.itertuples(index=False)]
+        items = item_summary(responses, s)
+        lines += [
+            "",
+            "## Items",
+            "",
+            "Flags people use, not applied: r_drop below 0.30, a loading below 0.40, "
+            "alpha rising when the item is dropped.",
+            "",
+        ]
+        lines += md_table(list(items.columns), items.round(3).astype("str").values.tolist())
+        correlations = construct_correlations(scores).round(2)
+        lines += ["", "## Construct correlations (Pearson, pairwise)", ""]
+        lines += md_table(
+            ["", *correlations.columns],
+            [
+                [i, *r]
+                for i, r in zip(correlations.index, correlations.astype("str").values.tolist(), strict=True)
+            ],
+        )
         atomic_write_text(base / "reports" / f"measurement_{wave}.md", "\n".join(lines) + "\n")
         view = Table(
             "construct",

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from toolkit.agreement import agreement, icc
-from toolkit.psychometrics import reliability
+from toolkit.psychometrics import item_statistics, loadings, reliability
 from toolkit.scoring import item_block, score
 from toolkit.survey import Survey
 
-__all__ = ["CUTOFFS", "measurement_summary"]
+__all__ = ["CUTOFFS", "item_summary", "measurement_summary"]
 
 #: Conventional cut-offs, shown beside the numbers and never applied.
 CUTOFFS = {"raw_alpha": 0.70, "omega_total": 0.70, "icc2": 0.70, "rwg_j": 0.70}
@@ -111,6 +111,45 @@ def measurement_summary(responses: pd.DataFrame, survey: Survey, *, group: str =
             }
         )
     return pd.DataFrame(rows).astype({"k": "Int64", "n_groups": "Int64"})
+
+
+def item_summary(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame:
+    """One row per scored item, so that a survey author sees a weak item.
+
+    Columns: ``construct``, ``item``, ``reverse``, ``n``, ``mean``, ``sd`` (as scored: not
+    applicable codes missing, reverse-keyed items reversed), ``r_drop`` (corrected
+    item-total correlation), ``alpha_if_dropped`` (from :func:`toolkit.item_statistics`,
+    as ``psych::alpha``) and ``loading`` (one-factor minres loading, as ``psych::fa``; from
+    :func:`toolkit.loadings`). Items that were dropped as constant have missing statistics.
+    Conventional flags, not applied: r_drop below 0.30, a loading below 0.40, or an alpha
+    that rises when the item is dropped.
+
+    Examples
+    --------
+    >>> from toolkit import load_survey, read_canonical, validate
+    >>> survey = load_survey("surveys/one_on_one_pulse.yaml")
+    >>> valid = validate(read_canonical("data/sample/responses_2026Q1.csv"), survey).valid
+    >>> items = item_summary(valid, survey)
+    >>> len(items) == sum(len(c.items) for c in survey.constructs.values())
+    True
+    """
+    parts = []
+    for cid in survey.constructs:
+        block = item_block(responses, survey, cid)
+        with warnings.catch_warnings():  # constant items show as missing statistics
+            warnings.simplefilter("ignore", UserWarning)
+            stats = item_statistics(block)
+            try:
+                load = loadings(block)[["item", "loading"]]
+            except ValueError:
+                load = pd.DataFrame({"item": stats["item"], "loading": np.nan})
+        part = stats[["item", "n", "mean", "sd", "r_drop", "alpha_if_dropped"]].merge(
+            load, on="item", how="left"
+        )
+        part.insert(0, "construct", cid)
+        part.insert(2, "reverse", [survey.item(i).reverse for i in part["item"]])
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _safe(notes: list[str], what: str, compute, *args, **kwargs):
