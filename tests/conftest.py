@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import pandas as pd
 import pytest
 import yaml
 
 from toolkit import load_survey, read_canonical
+
+matplotlib.use("Agg")  # figures are drawn without a screen, in CI as on a laptop
 
 ROOT = Path(__file__).resolve().parents[1]
 SURVEY_PATH = ROOT / "surveys" / "one_on_one_pulse.yaml"

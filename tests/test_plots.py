@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from toolkit.plots import forest_plot  # noqa: E402
+from toolkit.plots import forest_plot
 
 
 def _results():
