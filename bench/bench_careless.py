@@ -14,10 +14,10 @@ The best of R runs is shown.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.schema import canonical_dtypes
@@ -58,15 +58,6 @@ def _table(survey, n: int, seed: int = 1) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _best(func, repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="number of responses")
@@ -76,9 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     table = _table(survey, args.n)
     ordinal = [it.id for it in survey.items if it.kind == "ordinal"]
 
-    t_flags, flags = _best(lambda: careless_flags(table, survey), args.repeat)
-    t_fail, failures = _best(lambda: careless_failures(flags, table), args.repeat)
-    t_base, _ = _best(lambda: table[ordinal].mean(axis=1), args.repeat)
+    t_flags, flags = best_of(lambda: careless_flags(table, survey), args.repeat)
+    t_fail, failures = best_of(lambda: careless_failures(flags, table), args.repeat)
+    t_base, _ = best_of(lambda: table[ordinal].mean(axis=1), args.repeat)
     items = len(survey.item_columns) + 1  # the team item is the `team` column
     print(f"responses: {args.n:,} x {items} items ({len(ordinal)} ordinal), best of {args.repeat}")
     print(

@@ -17,25 +17,16 @@ import argparse
 import hashlib
 import hmac
 import secrets
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from toolkit.pseudonym import pseudonymise
 
 
 def _baseline(ids: list[str], key: bytes) -> list[str]:
     return ["p_" + hmac.new(key, i.encode("utf-8"), hashlib.sha256).hexdigest()[:24] for i in ids]
-
-
-def _best(func, repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -52,8 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     series = pd.Series(id_list, dtype="str")
     key = secrets.token_hex(32).encode("ascii")
 
-    t_toolkit, ours = _best(lambda: pseudonymise(series, key), args.repeat)
-    t_base, theirs = _best(lambda: _baseline(id_list, key), args.repeat)
+    t_toolkit, ours = best_of(lambda: pseudonymise(series, key), args.repeat)
+    t_base, theirs = best_of(lambda: _baseline(id_list, key), args.repeat)
     if ours.tolist() != theirs:
         raise SystemExit("pseudonymise differs from the hmac.new baseline")
     print(f"ids: {args.n:,} ({distinct:,} distinct), best of {args.repeat}")

@@ -259,15 +259,8 @@ def _pseudonymised(
         employee = employee.fillna(pd.Series(by_email, index=raw.index, dtype="str"))
     at = roster_keys.get_indexer(employee)
     known = at >= 0
-    failures = pd.DataFrame(
-        {
-            "row": raw.index[~known],
-            "column": "respondent",
-            "rule": "not_in_roster",
-            "value": "(withheld)",
-            "message": f"the respondent is not in the roster of wave {wave} (by employee id or email)",
-        },
-        columns=FAILURE_COLUMNS,
+    failures = _not_in_roster(
+        raw.index[~known], f"the respondent is not in the roster of wave {wave} (by employee id or email)"
     )
     roster_team = people["team"].astype("str").to_numpy(dtype=object)
     team = pd.Series(np.where(known, roster_team[at], None), index=raw.index, dtype="str")
@@ -316,17 +309,24 @@ def _canonical(
         )
     roster_pseudonyms = set(pseudonymise(people["_key"], key).dropna())
     known = table["respondent"].isin(roster_pseudonyms) if "respondent" in table.columns else False
-    failures = pd.DataFrame(
+    failures = _not_in_roster(
+        table.index[~known], f"the pseudonym matches nobody in the roster of wave {wave} under this key"
+    )
+    return table, failures
+
+
+def _not_in_roster(rows: pd.Index, message: str) -> pd.DataFrame:
+    """Failures for rows whose respondent is not in the roster (the id itself is withheld)."""
+    return pd.DataFrame(
         {
-            "row": table.index[~known],
+            "row": rows,
             "column": "respondent",
             "rule": "not_in_roster",
             "value": "(withheld)",
-            "message": f"the pseudonym matches nobody in the roster of wave {wave} under this key",
+            "message": message,
         },
         columns=FAILURE_COLUMNS,
     )
-    return table, failures
 
 
 def _names(people: pd.DataFrame) -> list[str]:
