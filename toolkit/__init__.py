@@ -10,6 +10,7 @@ The public API is named here once; everything else is private to its module.
 from toolkit.agreement import agreement, icc, rwg
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.codebook import codebook, write_codebook
+from toolkit.disclosure import load_policy, release
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
 from toolkit.measurement import measurement_summary
@@ -44,6 +45,7 @@ __all__ = [
     "item_block",
     "item_statistics",
     "load_key",
+    "load_policy",
     "load_quarantine",
     "load_survey",
     "load_waves",
@@ -52,6 +54,7 @@ __all__ = [
     "pseudonymise",
     "read_canonical",
     "read_export",
+    "release",
     "reliability",
     "response_schema",
     "rwg",
