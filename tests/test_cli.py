@@ -209,3 +209,43 @@ def test_simulate_bad_arguments_are_exit_2(run, tmp_path, args, message):
     result = run("simulate", "--survey", SURVEY_PATH, "--out", tmp_path / "o", *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_release_writes_parquet_and_csv_with_the_release_columns(run, tmp_path, survey):
+    from toolkit.ingest.pipeline import ingest
+    from toolkit.simulate import pseudonym_key
+
+    roster = pd.read_csv(SAMPLE / "roster.csv", dtype="str")
+    store = tmp_path / "store"
+    ingest(
+        SAMPLE / "exports" / "qualtrics_2026Q1.csv",
+        survey,
+        roster=roster,
+        wave="2026Q1",
+        store=store,
+        key=pseudonym_key(2026),
+    )
+    out = tmp_path / "release"
+    result = run(
+        "release",
+        "--store",
+        store,
+        "--units",
+        SAMPLE / "units.csv",
+        "--survey",
+        SURVEY_PATH,
+        "--roster",
+        SAMPLE / "roster.csv",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out.with_suffix(".parquet"))
+    assert list(table.columns) == ["audience", "wave", "unit", "cut", "measure", "value", "n"]
+    assert len(pd.read_csv(out.with_suffix(".csv"))) == len(table)
+    assert {"analyst", "manager:t01"} <= set(table["audience"])
+    assert (table["measure"] == "response_rate").any()
+    bad = run(
+        "release", "--store", store, "--units", tmp_path / "nope.csv", "--survey", SURVEY_PATH, "--out", out
+    )
+    assert bad.exit_code == 2 and "units file not found" in bad.output

@@ -434,23 +434,106 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
         )
 
 
-def _read_roster(path: Path, *, required: tuple[str, ...] = ("team",)):
+@main.command("release")
+@click.option(
+    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
+)
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="CSV of the organisation: unit, parent, kind.",
+)
+@click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The survey definition (YAML) the stored waves answer.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV with team (and wave): headcounts for response rates.",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Disclosure policy (YAML); default thresholds: scores 5, comments 10, invited 5, distributions 10.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The release, written as <out>.parquet and <out>.csv.",
+)
+@_errors_exit
+def release_cmd(
+    store_dir: Path,
+    units_file: Path,
+    survey_file: Path,
+    roster: Path | None,
+    policy_file: Path | None,
+    out_file: Path,
+) -> None:
+    """Build the release: every number each audience may see, after disclosure control."""
+    import pandas as pd
+
+    from toolkit.disclosure import load_policy, release
+    from toolkit.store import load_waves
+
+    s = load_survey(survey_file)
+    units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
+    invited = None
+    if roster is not None:
+        people = _read_roster(roster, required=("team",))
+        keys = ["team", "wave"] if "wave" in people.columns else ["team"]
+        invited = people.groupby(keys).size().rename("invited").reset_index()
+    policy = load_policy(policy_file)
+    responses = load_waves(store_dir, survey=s)
+    out = _console()
+    with out.status(f"releasing {len(responses)} responses ..."):
+        table = release(responses, s, units, invited=invited, policy=policy)
+    stem = out_file.with_suffix("")
+    plain = table.astype(dict.fromkeys(("audience", "wave", "unit", "cut", "measure"), "str"))
+    atomic_write(stem.with_suffix(".parquet"), lambda tmp: plain.to_parquet(tmp, index=False))
+    atomic_write(stem.with_suffix(".csv"), lambda tmp: plain.to_csv(tmp, index=False))
+    audiences = plain["audience"].str.split(":").str[0].value_counts()
+    out.print(
+        f"release: {len(table)} numbers for {plain['audience'].nunique()} audiences "
+        f"({', '.join(f'{n} {k}' for k, n in audiences.items())} rows), waves "
+        f"{', '.join(sorted(pd.unique(plain['wave'])))}"
+    )
+    out.print(f"written: {stem.with_suffix('.parquet')} and {stem.with_suffix('.csv')}")
+
+
+def _read_table(path: Path, *, required: tuple[str, ...], what: str = "table"):
+    """A small CSV (roster, units) as text, with its required columns checked."""
     import pandas as pd
 
     if not path.is_file():
-        raise InputError("roster file not found", path=path)
+        raise InputError(f"{what} file not found", path=path)
     try:
-        roster = pd.read_csv(path, dtype="str", encoding="utf-8-sig")
+        table = pd.read_csv(path, dtype="str", encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV roster: {exc}", path=path) from None
+        raise InputError(f"not a readable CSV {what}: {exc}", path=path) from None
     for column in required:
-        if column not in roster.columns:
+        if column not in table.columns:
             raise InputError(
-                f"the roster needs a {column!r} column; it has {', '.join(roster.columns)}",
+                f"the {what} needs a {column!r} column; it has {', '.join(table.columns)}",
                 path=path,
                 column=column,
             )
-    return roster
+    return table
+
+
+def _read_roster(path: Path, *, required: tuple[str, ...] = ("team",)):
+    return _read_table(path, required=required, what="roster")
 
 
 def _write_validation(result, out_dir: Path) -> list[Path]:
