@@ -249,3 +249,16 @@ def test_release_writes_parquet_and_csv_with_the_release_columns(run, tmp_path, 
         "release", "--store", store, "--units", tmp_path / "nope.csv", "--survey", SURVEY_PATH, "--out", out
     )
     assert bad.exit_code == 2 and "units file not found" in bad.output
+
+
+def test_power_gives_the_mde_or_the_teams_needed(run):
+    from toolkit.power import power
+
+    result = run("power", "--teams-per-arm", 50, "--team-size", 8, "--icc", 0.1)
+    assert result.exit_code == 0, result.output
+    expected = power(teams_per_arm=50, team_size=8, icc=0.1, distribution="t")["mde"].iloc[0]
+    assert f"{expected:.3f}" in result.output and "design_effect" in result.output
+    needed = run("power", "--effect", 0.3, "--team-size", 8, "--icc", 0.1, "--icc", 0.2)
+    assert needed.exit_code == 0 and "teams_needed" in needed.output
+    both = run("power", "--effect", 0.3, "--teams-per-arm", 50, "--team-size", 8, "--icc", 0.1)
+    assert both.exit_code == 2 and "one of them" in both.output

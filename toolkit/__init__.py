@@ -14,6 +14,7 @@ from toolkit.disclosure import load_policy, release
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
 from toolkit.measurement import measurement_summary
+from toolkit.power import power, simulated_power
 from toolkit.pseudonym import load_key, pseudonymise
 from toolkit.psychometrics import construct_correlations, item_statistics, loadings, reliability
 from toolkit.schema import canonical_dtypes, response_schema
@@ -22,6 +23,7 @@ from toolkit.scrub import scrub_text
 from toolkit.simulate import SimulatedOrg, simulate
 from toolkit.store import load_quarantine, load_waves, store_wave
 from toolkit.survey import Survey, load_survey
+from toolkit.switches import Switches, cadence_switches
 from toolkit.validate import Validation, validate
 
 __all__ = [
@@ -32,9 +34,11 @@ __all__ = [
     "StoreError",
     "Survey",
     "SurveyError",
+    "Switches",
     "ToolkitError",
     "Validation",
     "agreement",
+    "cadence_switches",
     "canonical_dtypes",
     "careless_failures",
     "careless_flags",
@@ -51,6 +55,7 @@ __all__ = [
     "load_waves",
     "loadings",
     "measurement_summary",
+    "power",
     "pseudonymise",
     "read_canonical",
     "read_export",
@@ -61,6 +66,7 @@ __all__ = [
     "score",
     "scrub_text",
     "simulate",
+    "simulated_power",
     "store_wave",
     "summarise",
     "validate",

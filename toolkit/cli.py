@@ -29,7 +29,9 @@ EXIT_OK, EXIT_FOUND, EXIT_UNUSABLE = 0, 1, 2
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # a pipe or a log file gets wide lines rather than tables squeezed into 80 columns
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=None if stream.isatty() else 160)
 
 
 def _errors_exit(fn):
@@ -510,6 +512,219 @@ def release_cmd(
         f"{', '.join(sorted(pd.unique(plain['wave'])))}"
     )
     out.print(f"written: {stem.with_suffix('.parquet')} and {stem.with_suffix('.csv')}")
+
+
+@main.command("compare")
+@click.option(
+    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
+)
+@click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The survey definition (YAML) the stored waves answer.",
+)
+@click.option("--wave", required=True, help="The stored wave to analyse.")
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="units.csv: adjusts for each team's division.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="roster.csv: adjusts for the log of each team's headcount.",
+)
+@click.option("--outcome", "outcomes", multiple=True, help="A construct (repeat; default: every construct).")
+@click.option(
+    "--contrast",
+    "contrasts",
+    multiple=True,
+    default=("weekly:monthly",),
+    show_default=True,
+    help="Two cadences as a:b (repeat), or 'all'.",
+)
+@click.option(
+    "--method", type=click.Choice(["lmm", "ols_cluster", "team_means"]), default="lmm", show_default=True
+)
+@click.option(
+    "--cadence",
+    "cadence_source",
+    type=click.Choice(["reported", "policy"]),
+    default="reported",
+    show_default=True,
+    help="Cadence as each report says, or the team's policy (modal report).",
+)
+@_errors_exit
+def compare_cmd(
+    store_dir: Path,
+    survey_file: Path,
+    wave: str,
+    units_file: Path | None,
+    roster: Path | None,
+    outcomes: tuple[str, ...],
+    contrasts: tuple[str, ...],
+    method: str,
+    cadence_source: str,
+) -> None:
+    """Compare cadences (weekly vs monthly by default) with team clustering taken into account."""
+    import numpy as np
+
+    from toolkit.cadence import compare_cadence
+    from toolkit.plots import forest_plot
+    from toolkit.scoring import score
+    from toolkit.store import load_waves
+    from toolkit.units import ancestor
+
+    s = load_survey(survey_file)
+    responses = load_waves(store_dir, wave, survey=s)
+    scores = score(responses, s)
+    covariates = []
+    if units_file is not None:
+        units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
+        scores = scores.merge(ancestor(units, kind="division"), on="team", how="left")
+        covariates.append("division")
+    if roster is not None:
+        people = _read_roster(roster, required=("team",))
+        if "wave" in people.columns:
+            people = people[people["wave"] == wave]
+        size = people.groupby("team").size()
+        scores = scores.assign(log_size=np.log(scores["team"].map(size).astype("float64")))
+        covariates.append("log_size")
+    if contrasts == ("all",):
+        pairs: object = "all"
+    else:
+        pairs = []
+        for text in contrasts:
+            a, sep, b = text.partition(":")
+            if not sep:
+                raise click.BadParameter(f"--contrast takes a:b such as weekly:monthly, or all; got {text!r}")
+            pairs.append((a, b))
+    try:
+        table = compare_cadence(
+            scores,
+            outcome=list(outcomes) or list(s.constructs),
+            contrast=pairs,
+            covariates=covariates,
+            method=method,
+            cadence=cadence_source,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    out = _console()
+    adjusted = (
+        f"adjusted for {', '.join(covariates)}" if covariates else "unadjusted (give --units and --roster)"
+    )
+    view = Table(
+        "outcome",
+        "contrast",
+        "estimate",
+        "95% interval",
+        "p",
+        "p (Holm)",
+        "g",
+        "people",
+        "teams",
+        title=f"wave {wave}: {method}, cadence {cadence_source}, {adjusted}",
+        title_justify="left",
+    )
+    for r in table.itertuples(index=False):
+        view.add_row(
+            r.outcome,
+            r.contrast,
+            f"{r.estimate:+.3f}",
+            f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]",
+            f"{r.p_val:.3g}",
+            f"{r.p_adj:.3g}",
+            f"{r.g:+.2f}",
+            str(r.n_people),
+            str(r.n_teams),
+        )
+    out.print(view)
+    base = Path(store_dir) / "reports"
+    atomic_write(base / f"compare_{wave}.csv", lambda tmp: table.to_csv(tmp, index=False))
+    figure = forest_plot(table, title=f"Cadence contrasts, wave {wave}\n{method}, {adjusted}")
+    atomic_write(base / f"compare_{wave}.png", lambda tmp: figure.savefig(tmp, format="png", dpi=120))
+    out.print(f"written: {base / f'compare_{wave}.csv'} and {base / f'compare_{wave}.png'} (forest plot)")
+
+
+@main.command("power")
+@click.option(
+    "--teams-per-arm",
+    "teams",
+    type=click.IntRange(2),
+    multiple=True,
+    help="Teams in each arm (repeat for several): gives the minimum detectable effect.",
+)
+@click.option(
+    "--effect",
+    type=click.FloatRange(0, min_open=True),
+    multiple=True,
+    help="Effect to detect in SD units (repeat for several): gives the teams needed.",
+)
+@click.option(
+    "--team-size",
+    type=click.FloatRange(1),
+    multiple=True,
+    required=True,
+    help="Respondents per team (repeat for several).",
+)
+@click.option(
+    "--icc",
+    type=click.FloatRange(0, 1),
+    multiple=True,
+    required=True,
+    help="Intraclass correlation of the outcome (repeat for several).",
+)
+@click.option(
+    "--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True
+)
+@click.option(
+    "--power",
+    "target",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.8,
+    show_default=True,
+)
+@click.option(
+    "--distribution",
+    type=click.Choice(["normal", "t"]),
+    default="t",
+    show_default=True,
+    help="Normal quantiles, or t on the teams' degrees of freedom.",
+)
+@_errors_exit
+def power_cmd(
+    teams: tuple[int, ...],
+    effect: tuple[float, ...],
+    team_size: tuple[float, ...],
+    icc: tuple[float, ...],
+    alpha: float,
+    target: float,
+    distribution: str,
+) -> None:
+    """Plan a study: minimum detectable effect, or teams needed (design effect 1 + (m - 1) ICC)."""
+    from toolkit.power import power
+
+    if bool(teams) == bool(effect):
+        raise click.UsageError("give --teams-per-arm or --effect (one of them)")
+    kwargs = {"teams_per_arm": list(teams)} if teams else {"effect": list(effect)}
+    table = power(
+        **kwargs,
+        team_size=list(team_size),
+        icc=list(icc),
+        alpha=alpha,
+        power=target,
+        distribution=distribution,
+    )
+    view = Table(*table.columns, box=None, pad_edge=False)
+    for row in table.itertuples(index=False):
+        view.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
+    _console().print(view)
 
 
 def _read_table(path: Path, *, required: tuple[str, ...], what: str = "table"):
