@@ -44,7 +44,14 @@ demo: $(STAMP)  ## run the main job on the sample data
 	done
 	@echo
 	$(BIN)/oneonone score --store $(OUT)/store --survey $(SURVEY)
-	@echo; echo "demo outputs are in $(OUT)/: codebook/, store/ (waves, quarantine, manifest, scores), store/reports/"
+	@echo
+	$(BIN)/oneonone release --store $(OUT)/store --units $(SAMPLE)/units.csv --survey $(SURVEY) \
+	    --roster $(SAMPLE)/roster.csv --out $(OUT)/release
+	@echo
+	$(BIN)/oneonone report --store $(OUT)/store --units $(SAMPLE)/units.csv --survey $(SURVEY) --wave 2026Q4 \
+	    --roster $(SAMPLE)/roster.csv --teams $(SAMPLE)/teams.csv --out $(OUT)/reports
+	@echo; echo "demo outputs are in $(OUT)/: codebook/, store/ (waves, quarantine, manifest, scores), store/reports/,"
+	@echo "release.parquet (every published number), reports/ (open reports/organisation.html or reports/t01.html)"
 
 test: $(STAMP)  ## lint, then run the whole test suite
 	$(BIN)/ruff check .

@@ -262,3 +262,45 @@ def test_power_gives_the_mde_or_the_teams_needed(run):
     assert needed.exit_code == 0 and "teams_needed" in needed.output
     both = run("power", "--effect", 0.3, "--teams-per-arm", 50, "--team-size", 8, "--icc", 0.1)
     assert both.exit_code == 2 and "one of them" in both.output
+
+
+def test_report_writes_a_report_per_team_a_manifest_and_the_heatmap(run, tmp_path, survey):
+    from toolkit.ingest.pipeline import ingest
+    from toolkit.simulate import pseudonym_key
+
+    roster = pd.read_csv(SAMPLE / "roster.csv", dtype="str")
+    store = tmp_path / "store"
+    for wave in ("2026Q1", "2026Q2"):
+        ingest(
+            SAMPLE / "exports" / f"qualtrics_{wave}.csv",
+            survey,
+            roster=roster,
+            wave=wave,
+            store=store,
+            key=pseudonym_key(2026),
+        )
+    out = tmp_path / "reports"
+    args = [
+        "report",
+        "--store",
+        store,
+        "--units",
+        SAMPLE / "units.csv",
+        "--survey",
+        SURVEY_PATH,
+        "--roster",
+        SAMPLE / "roster.csv",
+        "--teams",
+        SAMPLE / "teams.csv",
+        "--out",
+        out,
+    ]
+    result = run(*args, "--wave", "2026Q2")
+    assert result.exit_code == 0, result.output
+    manifest = pd.read_csv(out / "manifest.csv")
+    assert len(manifest) == (pd.read_csv(SAMPLE / "units.csv")["kind"] == "team").sum()
+    assert manifest["file"].map(lambda f: (out / f).is_file()).all()
+    assert set(manifest["manager"]) <= set(pd.read_csv(SAMPLE / "teams.csv")["manager"])
+    assert (out / "organisation.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    missing = run(*args, "--wave", "2031Q1")
+    assert missing.exit_code == 2 and "wave 2031Q1 is not in the store" in missing.output

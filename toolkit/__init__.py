@@ -17,6 +17,12 @@ from toolkit.measurement import measurement_summary
 from toolkit.power import power, simulated_power
 from toolkit.pseudonym import load_key, pseudonymise
 from toolkit.psychometrics import construct_correlations, item_statistics, loadings, reliability
+from toolkit.report import (
+    manager_report,
+    organisation_report,
+    write_manager_reports,
+    write_organisation_report,
+)
 from toolkit.schema import canonical_dtypes, response_schema
 from toolkit.scoring import item_block, score, summarise
 from toolkit.scrub import scrub_text
@@ -54,7 +60,9 @@ __all__ = [
     "load_survey",
     "load_waves",
     "loadings",
+    "manager_report",
     "measurement_summary",
+    "organisation_report",
     "power",
     "pseudonymise",
     "read_canonical",
@@ -71,6 +79,8 @@ __all__ = [
     "summarise",
     "validate",
     "write_codebook",
+    "write_manager_reports",
+    "write_organisation_report",
 ]
 
 __version__ = "0.1.0"

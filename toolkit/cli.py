@@ -486,21 +486,9 @@ def release_cmd(
     """Build the release: every number each audience may see, after disclosure control."""
     import pandas as pd
 
-    from toolkit.disclosure import load_policy, release
-    from toolkit.store import load_waves
-
     s = load_survey(survey_file)
-    units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
-    invited = None
-    if roster is not None:
-        people = _read_roster(roster, required=("team",))
-        keys = ["team", "wave"] if "wave" in people.columns else ["team"]
-        invited = people.groupby(keys).size().rename("invited").reset_index()
-    policy = load_policy(policy_file)
-    responses = load_waves(store_dir, survey=s)
+    table = _build_release(store_dir, s, units_file, roster, policy_file)
     out = _console()
-    with out.status(f"releasing {len(responses)} responses ..."):
-        table = release(responses, s, units, invited=invited, policy=policy)
     stem = out_file.with_suffix("")
     plain = table.astype(dict.fromkeys(("audience", "wave", "unit", "cut", "measure"), "str"))
     atomic_write(stem.with_suffix(".parquet"), lambda tmp: plain.to_parquet(tmp, index=False))
@@ -725,6 +713,109 @@ def power_cmd(
     for row in table.itertuples(index=False):
         view.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
     _console().print(view)
+
+
+def _build_release(store_dir: Path, survey, units_file: Path, roster: Path | None, policy_file: Path | None):
+    """The release of every stored wave, with response rates when a roster gives headcounts."""
+    from toolkit.disclosure import load_policy, release
+    from toolkit.store import load_waves
+
+    units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
+    invited = None
+    if roster is not None:
+        people = _read_roster(roster, required=("team",))
+        keys = ["team", "wave"] if "wave" in people.columns else ["team"]
+        invited = people.groupby(keys).size().rename("invited").reset_index()
+    policy = load_policy(policy_file)
+    responses = load_waves(store_dir, survey=survey)
+    with _console().status(f"releasing {len(responses)} responses ..."):
+        return release(responses, survey, units, invited=invited, policy=policy)
+
+
+@main.command("report")
+@click.option(
+    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
+)
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="CSV of the organisation: unit, parent, kind.",
+)
+@click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The survey definition (YAML) the stored waves answer.",
+)
+@click.option("--wave", required=True, help="The wave to report on.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for <team>.html, manifest.csv and organisation.html.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV with team (and wave): headcounts for response rates.",
+)
+@click.option(
+    "--teams",
+    "teams_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="teams.csv with team and manager: names each report's manager in the manifest.",
+)
+@click.option(
+    "--policy", "policy_file", type=click.Path(path_type=Path), default=None, help="Disclosure policy (YAML)."
+)
+@_errors_exit
+def report_cmd(
+    store_dir: Path,
+    units_file: Path,
+    survey_file: Path,
+    wave: str,
+    out_dir: Path,
+    roster: Path | None,
+    teams_file: Path | None,
+    policy_file: Path | None,
+) -> None:
+    """Write one anonymised HTML report per team and the analyst's organisation heatmap.
+
+    Every number comes from the release (disclosure control applied); nothing is read from
+    the responses directly.
+    """
+    from toolkit.report import write_manager_reports, write_organisation_report
+
+    s = load_survey(survey_file)
+    table = _build_release(store_dir, s, units_file, roster, policy_file)
+    if wave not in set(table["wave"].astype("str")):
+        raise InputError(
+            f"wave {wave} is not in the store (it has {', '.join(sorted(set(table['wave'].astype('str'))))})",
+            path=store_dir,
+        )
+    units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
+    managers = _read_table(teams_file, required=("team", "manager"), what="teams") if teams_file else None
+    out = _console()
+    with out.status(f"writing the reports of wave {wave} ..."):
+        manifest = write_manager_reports(
+            table, s, units, wave=wave, out_dir=out_dir, managers=managers, policy=policy_file
+        )
+        organisation = write_organisation_report(
+            table, s, units, wave=wave, out_dir=out_dir, policy=policy_file
+        )
+    shown = int((~manifest["suppressed"]).sum()) if "suppressed" in manifest else len(manifest)
+    out.print(
+        f"wave {wave}: {len(manifest)} manager reports ({shown} with their team's results, "
+        f"{len(manifest) - shown} below the threshold) in {out_dir}/"
+    )
+    out.print(f"manifest: {Path(out_dir) / 'manifest.csv'}; organisation heatmap: {organisation}")
+    out.print(f"open one: file://{(Path(out_dir) / manifest['file'].iloc[0]).resolve()}")
 
 
 def _read_table(path: Path, *, required: tuple[str, ...], what: str = "table"):

@@ -1,0 +1,214 @@
+"""Manager reports: self-contained, accessible, and showing nothing but their audience's rows."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from tests.report.conftest import WAVE, WAVES, parse, unexplained_numbers
+from toolkit.report import DIRECTION, PROMPTS, manager_report, weakest_constructs, write_manager_reports
+from toolkit.report.manager import _audience_data
+
+
+def _audience_rows(release, team, wave=WAVE):
+    rows = release[release["audience"] == f"manager:{team}"]
+    return rows[(rows["wave"] == wave) & (rows["cut"] == "all")]
+
+
+def test_manifest_lists_every_team(sample_reports, units):
+    out, manifest = sample_reports
+    teams = units.loc[units["kind"] == "team", "unit"].tolist()
+    assert manifest["team"].tolist() == teams
+    assert list(manifest.columns) == ["team", "manager", "file", "suppressed"]
+    assert manifest.loc[manifest["team"] == "t01", "manager"].item() == "m01"
+    assert all((out / f).is_file() for f in manifest["file"])
+    assert pd.read_csv(out / "manifest.csv")["file"].tolist() == manifest["file"].tolist()
+    assert manifest["suppressed"].any() and not manifest["suppressed"].all()
+
+
+def test_reports_are_self_contained_and_accessible(sample_reports):
+    out, manifest = sample_reports
+    for name in manifest["file"]:
+        html = (out / name).read_text(encoding="utf-8")
+        page = parse(html)
+        tags = [t for t, _ in page.tags]
+        assert dict(page.tags[0][1]) == {"lang": "en"} and page.tags[0][0] == "html", name
+        assert "title" in tags and "h1" in tags and tags.count("h2") >= 5, name
+        assert "main" in tags and "figure" in tags and "figcaption" in tags, name
+        for tag, attrs in page.tags:
+            for key in ("src", "href"):
+                assert not re.match(r"\s*(https?:)?//", attrs.get(key) or ""), (name, tag, attrs)
+            assert tag != "script", name
+            assert not (tag == "link" and "stylesheet" in (attrs.get("rel") or "")), name
+            if tag == "svg" and "chart" in (attrs.get("class") or ""):
+                assert attrs.get("role") == "img" and attrs.get("aria-label"), name
+            if tag == "svg" and "chart" not in (attrs.get("class") or ""):
+                assert attrs.get("aria-hidden") == "true", name  # decorative legend symbols
+            if tag == "img":
+                assert attrs.get("alt"), name
+        assert "@media print" in html, name
+        assert "http://" not in html and "https://" not in html, name
+
+
+def test_every_number_is_in_the_audience_rows(sample_reports, sample_release):
+    out, manifest = sample_reports
+    for team, name in zip(manifest["team"], manifest["file"], strict=True):
+        html = (out / name).read_text(encoding="utf-8")
+        bad = unexplained_numbers(html, _audience_rows(sample_release, team), waves=WAVES)
+        assert bad == [], (team, bad[:10])
+
+
+def test_number_scan_catches_a_planted_number(sample_reports, sample_release):
+    out, _ = sample_reports
+    html = (out / "t01.html").read_text(encoding="utf-8")
+    planted = html.replace("</main>", "<p>other team: 1.23, 97%, 13</p></main>")
+    assert set(unexplained_numbers(planted, _audience_rows(sample_release, "t01"), waves=WAVES)) >= {
+        "1.23",
+        "97%",
+    }
+
+
+def test_no_name_outside_the_audience(sample_reports, sample_release, units, roster):
+    out, manifest = sample_reports
+    all_units = units["unit"].astype(str).tolist()
+    people = roster["name"].dropna().unique().tolist() + roster["email"].dropna().unique().tolist()
+    managers = pd.read_csv("data/sample/teams.csv")["manager"].tolist()
+    for team, name in zip(manifest["team"], manifest["file"], strict=True):
+        text = " ".join(parse((out / name).read_text(encoding="utf-8")).text)
+        seen = set(sample_release.loc[sample_release["audience"] == f"manager:{team}", "unit"].astype(str))
+        seen.add(team)  # the report names its own team even when none of its rows are published
+        for u in all_units:
+            if u not in seen:
+                assert not re.search(rf"\b{re.escape(u)}\b", text), (team, u)
+        for m in managers:
+            assert not re.search(rf"\b{re.escape(m)}\b", text), (team, m)
+        assert not any(p in text for p in people), team
+
+
+def test_key_figures_are_printed(sample_reports, sample_release):
+    out, _ = sample_reports
+    html = (out / "t01.html").read_text(encoding="utf-8")
+    rows = _audience_rows(sample_release, "t01")
+    depth = rows[(rows["unit"] == "t01") & (rows["measure"] == "depth:mean")]["value"].item()
+    rate = rows[(rows["unit"] == "t01") & (rows["measure"] == "response_rate")]["value"].item()
+    assert f"{depth:.2f}" in html and f"{rate:.0f}%" in html
+    assert "Comments are not part of this report." in html
+    assert (
+        'Comparison with teams of the same cadence:</strong> <span class="not-published">not in this release'
+        in html
+    )
+    assert "Results for your team are not shown" not in html
+
+
+def test_distributions_where_published(sample_reports, sample_release):
+    out, manifest = sample_reports
+    shares = sample_release[
+        (sample_release["audience"].astype(str) == "manager:" + sample_release["unit"].astype(str))
+        & (sample_release["wave"] == WAVE)
+        & sample_release["measure"].astype(str).str.contains(":share:")
+    ]
+    with_dist = set(shares["unit"].astype(str))
+    assert with_dist, "the sample should publish some team distributions"
+    for team, name in zip(manifest["team"], manifest["file"], strict=True):
+        html = (out / name).read_text(encoding="utf-8")
+        assert ('class="dist"' in html) == (team in with_dist), team
+
+
+def test_suppressed_team_says_so_and_shows_only_its_audience(sample_reports, sample_release, survey, units):
+    out, manifest = sample_reports
+    team = manifest.loc[manifest["suppressed"], "team"].iloc[0]
+    rows = _audience_rows(sample_release, team)
+    assert (
+        not (rows["unit"] == team).any()
+        or not rows.loc[rows["unit"] == team, "measure"].astype(str).str.endswith(":mean").any()
+    )
+    html = (out / f"{team}.html").read_text(encoding="utf-8")
+    assert "Results for your team are not shown." in html and "Fewer than 5 people" in html
+    assert unexplained_numbers(html, rows, waves=WAVES) == []
+
+
+def test_raising_the_threshold_suppresses_a_team(survey, units, sample_release):
+    # a release made with a higher threshold hides t01 (7 responses in 2026Q2)
+    import toolkit
+    from tests.report.conftest import SAMPLE
+
+    valid = pd.concat(
+        [toolkit.validate(toolkit.read_canonical(SAMPLE / f"responses_{w}.csv"), survey).valid for w in WAVES]
+    )
+    policy = {"min_scores": 8}
+    rel = toolkit.release(valid, survey, units, policy=policy, audiences=["manager:t01"])
+    html = manager_report(rel, survey, units, team="t01", wave=WAVE, policy=policy)
+    assert "Results for your team are not shown." in html and "Fewer than 8 people" in html
+    assert unexplained_numbers(html, _audience_rows(rel, "t01"), waves=WAVES, policy=policy) == []
+
+
+def test_renderer_refuses_other_audiences(sample_release):
+    rows = sample_release[sample_release["audience"].isin(["manager:t01", "manager:t02"])]
+    with pytest.raises(ValueError, match="was given rows of"):
+        _audience_data(rows, "manager:t01", WAVE)
+
+
+def test_bad_arguments(sample_release, survey, units):
+    with pytest.raises(ValueError, match="team must be a unit of kind team"):
+        manager_report(sample_release, survey, units, team="dep01", wave=WAVE)
+    with pytest.raises(ValueError, match="wave '2030Q1' is not in the release"):
+        manager_report(sample_release, survey, units, team="t01", wave="2030Q1")
+
+
+# --------------------------------------------------------------------------- prompts
+
+
+def _hand_release(means: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    units = pd.DataFrame(
+        {
+            "unit": ["org", "d1", "tx"],
+            "parent": [None, "org", "d1"],
+            "kind": ["organisation", "department", "team"],
+        }
+    )
+    rows = [("manager:tx", "2026Q2", "tx", "all", "responses", 6.0, 6)]
+    for c, v in means.items():
+        rows.append(("manager:tx", "2026Q2", "tx", "all", f"{c}:mean", v, 6))
+        rows.append(("manager:tx", "2026Q2", "org", "all", f"{c}:mean", 3.5, 60))
+    rel = pd.DataFrame(rows, columns=["audience", "wave", "unit", "cut", "measure", "value", "n"])
+    return rel, units
+
+
+def test_prompts_pick_the_weakest_constructs(survey):
+    means = dict.fromkeys(survey.constructs, 3.8)
+    means.update(depth=2.10, trust=2.50, holding_back=4.30, informal_contact=2.90)
+    rel, units = _hand_release(means)
+    html = manager_report(rel, survey, units, team="tx", wave="2026Q2")
+    section = html.split('id="h-prompts"')[1].split("</section>")[0]
+    items = re.findall(r"<li><strong>(.*?)</strong>", section)
+    assert items == [survey.constructs[c].label for c in ("holding_back", "depth", "trust")]
+    for c in ("holding_back", "depth", "trust"):
+        assert any(p in section for p in PROMPTS[c]), c
+    # the same input gives the same prompts
+    assert manager_report(rel, survey, units, team="tx", wave="2026Q2") == html
+
+
+def test_holding_back_low_is_good(survey):
+    means = dict.fromkeys(survey.constructs, 3.0)
+    means.update(holding_back=1.2, growth=2.0)
+    assert "holding_back" not in weakest_constructs(means, survey)
+    assert weakest_constructs(means, survey)[0] == "growth"
+    assert DIRECTION["holding_back"] == -1 and all(
+        v == 1 for k, v in DIRECTION.items() if k != "holding_back"
+    )
+    assert set(PROMPTS) == set(survey.constructs)
+    assert all(2 <= len(p) <= 3 for p in PROMPTS.values())
+
+
+def test_write_reports_only_selected_teams(tmp_path, sample_release, survey, units):
+    manifest = write_manager_reports(
+        sample_release, survey, units, wave=WAVE, out_dir=tmp_path, teams=["t02"]
+    )
+    assert manifest["file"].tolist() == ["t02.html"] and manifest["manager"].isna().all()
+    assert (tmp_path / "t02.html").read_text(encoding="utf-8") == manager_report(
+        sample_release, survey, units, team="t02", wave=WAVE
+    )
+    with pytest.raises(ValueError, match="teams must be units of kind team"):
+        write_manager_reports(sample_release, survey, units, wave=WAVE, out_dir=tmp_path, teams=["org"])

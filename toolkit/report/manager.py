@@ -1,0 +1,543 @@
+"""The manager report: one self-contained HTML file per team, rendered only from the release.
+
+Privacy rests on one rule: a manager report reads nothing but the release rows of its audience,
+``manager:<team>`` (the team, the units above it and the organisation, after disclosure
+control). :func:`manager_report` takes those rows first and passes only them on; the renderer
+refuses rows of any other audience. The units table gives only the shape of the organisation
+(parents, kinds, labels); the survey gives only wording (construct labels, item texts, answer
+labels). What the release does not carry, the report says is not published: the team's 1:1
+cadence and length, a comparison with teams of the same cadence, and comments.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit._io import atomic_write_text
+from toolkit.disclosure import load_policy
+from toolkit.report import _svg
+from toolkit.report._common import (
+    Units,
+    codes_and_labels,
+    environment,
+    fmt_change,
+    fmt_mean,
+    fmt_pct,
+    wave_before,
+)
+from toolkit.survey import Survey
+
+__all__ = ["DIRECTION", "PROMPTS", "manager_report", "weakest_constructs", "write_manager_reports"]
+
+#: Direction of each construct of the default survey: ``+1`` when a higher score is better, ``-1``
+#: when a higher score is worse. Holding issues back for the 1:1 is the only "higher is worse"
+#: construct; constructs not listed count as "higher is better".
+DIRECTION: Mapping[str, int] = {
+    "availability": 1,
+    "holding_back": -1,
+    "depth": 1,
+    "reliability": 1,
+    "informal_contact": 1,
+    "engagement": 1,
+    "growth": 1,
+    "trust": 1,
+    "intent_to_stay": 1,
+}
+
+#: Conversation prompts per construct, for the next 1:1s; one is chosen per weak construct.
+PROMPTS: Mapping[str, tuple[str, ...]] = {
+    "availability": (
+        "Ask when they last needed you and could not reach you: what did they do instead, and what "
+        "did the wait cost them?",
+        "Agree together how to reach you for something urgent, for something that can wait a day, "
+        "and for something that belongs in the next 1:1.",
+        "Ask which questions they kept to themselves because you looked busy, and talk one of them "
+        "through now.",
+    ),
+    "holding_back": (
+        "Ask whether they have been saving anything up for this meeting that would have been easier "
+        "to raise when it happened.",
+        "Agree which kinds of topic should never wait for the 1:1, and how they can bring them to you "
+        "between meetings.",
+        "Ask what makes a difficult topic feel safer to raise here than elsewhere, and what would make "
+        "the other channels feel as safe.",
+    ),
+    "depth": (
+        "Pick one piece of work from the last month and talk through how it got done and why it was "
+        "done that way.",
+        "Move status updates into a short written note before the meeting and spend the 1:1 on one "
+        "question: what is getting in the way of your best work?",
+        "Ask which team decision makes the least sense to them, and explain the reasoning behind it.",
+    ),
+    "reliability": (
+        "Look back at the 1:1s you moved or cut short this quarter and agree what has to happen for "
+        "the next ones to take place as planned.",
+        "Ask how a cancelled 1:1 lands for them, and agree to reschedule rather than skip.",
+        "Book the next few 1:1s now, at a time you can both protect, and say what you will do if "
+        "something urgent clashes.",
+    ),
+    "informal_contact": (
+        "Ask how they prefer to get quick answers between 1:1s (chat, a call, stopping by) and agree "
+        "how you will make room for it.",
+        "Ask what small things they would mention if you were around more often, and plan a short "
+        "informal check-in each week.",
+    ),
+    "engagement": (
+        "Ask which part of their recent work gave them energy and which drained it, and what could "
+        "shift the balance.",
+        "Talk about a piece of work they are proud of and what made it go well.",
+        "Ask what they would change about their work if it were up to them alone.",
+    ),
+    "growth": (
+        "Ask what they want to be able to do a year from now that they cannot do today, and agree a "
+        "first step for the coming weeks.",
+        "Talk about the last thing they learned at work and how you could create more chances like it.",
+        "Ask where they feel stuck, and what support or stretch assignment would help them move.",
+    ),
+    "trust": (
+        "Review the commitments you made in recent 1:1s: which did you follow through on, and which "
+        "are still open?",
+        "Ask where they would like more candour from you, and share something you have hesitated to "
+        "tell them.",
+        "Ask whether they feel you look out for their interests, and what would show it more clearly.",
+    ),
+    "intent_to_stay": (
+        "Ask what would make them want to stay for the next few years, and what might make them look "
+        "elsewhere.",
+        "Talk about what their next role could look like and whether they can see a path to it here.",
+    ),
+}
+_GENERIC_PROMPTS = (
+    "Ask what this result means to them, and what one change would make the biggest difference.",
+    "Ask for one example from the last month that explains this result.",
+)
+_ROLES_BACK_TO_FRONT = ("organisation", "division", "department", "team")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def manager_report(
+    release: pd.DataFrame,
+    survey: Survey,
+    units: pd.DataFrame,
+    *,
+    team: str,
+    wave: str,
+    policy: Mapping | str | Path | None = None,
+) -> str:
+    """The HTML report of one team's manager, from the release rows of ``manager:<team>`` only.
+
+    Parameters
+    ----------
+    release : DataFrame
+        The output of :func:`toolkit.release` (every audience or only this one).
+    survey : Survey
+        Wording only: construct labels and descriptions, item texts, answer labels.
+    units : DataFrame
+        ``unit``, ``parent``, ``kind`` (and optional ``label``): which published units are the
+        team's department, division and organisation.
+    team : str
+        The team id (a unit of kind ``team``).
+    wave : str
+        The wave reported, like ``"2026Q2"``.
+    policy : mapping, str or Path, optional
+        The policy the release was made with: its decimals format the numbers exactly as the
+        release shows them, and ``min_scores`` is named in the suppressed state.
+
+    Returns
+    -------
+    str
+        A complete HTML document: inline CSS and SVG, no scripts, no external assets.
+
+    Raises
+    ------
+    ValueError
+        When ``team`` is not a team of ``units`` or ``wave`` is not a wave of the release.
+
+    Examples
+    --------
+    >>> import toolkit
+    >>> survey = toolkit.load_survey("surveys/one_on_one_pulse.yaml")
+    >>> units = pd.read_csv("data/sample/units.csv")
+    >>> valid = toolkit.validate(toolkit.read_canonical("data/sample/responses_2026Q1.csv"), survey).valid
+    >>> rel = toolkit.release(valid, survey, units, audiences=["manager:t01"])
+    >>> html = manager_report(rel, survey, units, team="t01", wave="2026Q1")
+    >>> html.startswith("<!DOCTYPE html>") and "<svg" in html
+    True
+    """
+    tree = Units(units)
+    if tree.kind.get(team) != "team":
+        raise ValueError(f"team must be a unit of kind team in units; got {team!r}")
+    audience = f"manager:{team}"
+    rows = release[release["audience"] == audience]  # the only rows the report may read
+    prev = wave_before(release, wave)
+    return _render(rows, survey, tree, team=team, wave=wave, prev=prev, pol=load_policy(policy))
+
+
+def write_manager_reports(
+    release: pd.DataFrame,
+    survey: Survey,
+    units: pd.DataFrame,
+    *,
+    wave: str,
+    out_dir: str | Path,
+    managers: pd.DataFrame | None = None,
+    policy: Mapping | str | Path | None = None,
+    teams: list[str] | None = None,
+) -> pd.DataFrame:
+    """Write one report per team (``<team>.html``) and ``manifest.csv`` into ``out_dir``.
+
+    Every file is written atomically. The release is split by audience once (sorted codes), so
+    the cost per report does not grow with the size of the organisation.
+
+    Parameters
+    ----------
+    release, survey, units, policy
+        As in :func:`manager_report`.
+    wave : str
+        The wave reported.
+    out_dir : str or Path
+        Created when missing.
+    managers : DataFrame, optional
+        ``team`` and ``manager`` (like ``teams.csv`` of the sample); else a ``manager`` column of
+        ``units`` when there is one; else the manifest's ``manager`` is missing.
+    teams : list of str, optional
+        Only these teams (default: every team of ``units``).
+
+    Returns
+    -------
+    DataFrame
+        The manifest: ``team``, ``manager``, ``file`` (the file name inside ``out_dir``),
+        ``suppressed`` (the team's own scores are not shown).
+    """
+    tree = Units(units)
+    pol = load_policy(policy)
+    prev = wave_before(release, wave)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if managers is not None:
+        if not {"team", "manager"} <= set(managers.columns):
+            raise ValueError("managers must have the columns team and manager")
+        who = dict(zip(managers["team"].astype("str"), managers["manager"].astype("str"), strict=False))
+    else:
+        who = tree.manager
+    wanted = tree.teams() if teams is None else list(teams)
+    bad = [t for t in wanted if tree.kind.get(t) != "team"]
+    if bad:
+        raise ValueError(f"teams must be units of kind team; got {bad[:5]}")
+    # one pass over the release: this wave's rows of cut "all", split by audience (sorted codes)
+    aud_codes, aud_names = codes_and_labels(release["audience"])
+    wave_codes, wave_names = codes_and_labels(release["wave"])
+    cut_codes, cut_names = codes_and_labels(release["cut"])
+    keep = (wave_codes == (wave_names.index(wave) if wave in wave_names else -2)) & (
+        cut_codes == (cut_names.index("all") if "all" in cut_names else -2)
+    )
+    idx = np.flatnonzero(keep)
+    unit_codes, unit_names = codes_and_labels(release["unit"])
+    measure_codes, measure_names = codes_and_labels(release["measure"])
+    order = idx[np.argsort(aud_codes[idx], kind="stable")]
+    cols = (
+        aud_codes[order],
+        unit_codes[order],
+        measure_codes[order],
+        release["value"].to_numpy()[order],
+        release["n"].to_numpy()[order],
+    )
+    del keep, idx, order
+    code_of = {a: i for i, a in enumerate(aud_names)}
+    bounds = np.searchsorted(cols[0], np.arange(len(aud_names) + 1, dtype=cols[0].dtype))
+    files, suppressed, seen = [], [], {}
+    for t in wanted:
+        code = code_of.get(f"manager:{t}", -1)
+        lo, hi = (int(bounds[code]), int(bounds[code + 1])) if code >= 0 else (0, 0)
+        a, u, m, v, n = (c[lo:hi] for c in cols)
+        if (a != code).any():  # the privacy choke point: only this audience's rows
+            raise ValueError(f"manager report of manager:{t} was given rows of other audiences")
+        data = {
+            (unit_names[uu], measure_names[mm]): (vv, nn)
+            for uu, mm, vv, nn in zip(u.tolist(), m.tolist(), v.tolist(), n.tolist(), strict=True)
+        }
+        view = _View(data, survey, tree, team=t, wave=wave, prev=prev, pol=pol)
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", t) + ".html"
+        if name in seen:
+            raise ValueError(f"teams {seen[name]!r} and {t!r} map to the same file name {name}")
+        seen[name] = t
+        atomic_write_text(out / name, view.html())
+        files.append(name)
+        suppressed.append(view.suppressed)
+    manifest = pd.DataFrame(
+        {
+            "team": pd.array(wanted, dtype="str"),
+            "manager": pd.array([who.get(t) for t in wanted], dtype="str"),
+            "file": pd.array(files, dtype="str"),
+            "suppressed": np.array(suppressed, dtype=bool),
+        }
+    )
+    atomic_write_text(out / "manifest.csv", manifest.to_csv(index=False))
+    return manifest
+
+
+def weakest_constructs(means: Mapping[str, float], survey: Survey, k: int = 3) -> list[str]:
+    """The ``k`` constructs with the worst means, taking each construct's :data:`DIRECTION`.
+
+    A "higher is worse" construct is mirrored on its scale (``lo + hi - mean``) before ranking;
+    ties go to the construct listed first in the survey.
+
+    Examples
+    --------
+    >>> import toolkit
+    >>> s = toolkit.load_survey("surveys/one_on_one_pulse.yaml")
+    >>> weakest_constructs({"depth": 2.1, "trust": 4.0, "holding_back": 4.5, "growth": 3.0}, s)
+    ['holding_back', 'depth', 'growth']
+    """
+    order = list(survey.constructs)
+    scored = []
+    for c, m in means.items():
+        lo, hi = _scale_range(survey, c)
+        good = m if DIRECTION.get(c, 1) > 0 else lo + hi - m
+        scored.append((good, order.index(c) if c in order else len(order), c))
+    return [c for _, _, c in sorted(scored)[:k]]
+
+
+def choose_prompt(construct: str, team: str, wave: str) -> str:
+    """The prompt for ``construct``: deterministic per team, wave and construct (CRC-32), so it varies
+    between quarters and teams but not between runs."""
+    options = PROMPTS.get(construct, _GENERIC_PROMPTS)
+    return options[zlib.crc32(f"{team}|{wave}|{construct}".encode()) % len(options)]
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _scale_range(survey: Survey, construct: str) -> tuple[float, float]:
+    con = survey.constructs.get(construct)
+    if con is None:
+        return 1.0, 5.0
+    codes = [c for c in survey.scale_of(con.items[0]).codes if isinstance(c, (int, float))]
+    return (float(min(codes)), float(max(codes))) if codes else (1.0, 5.0)
+
+
+def _values(col: pd.Series) -> list[str]:
+    """The values of a (categorical or plain) column as str, decoding only the codes present."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [str(x) for x in col.cat.categories.take(col.cat.codes.to_numpy()).tolist()]
+    return [str(x) for x in col.tolist()]
+
+
+def _audience_data(rows: pd.DataFrame, audience: str, wave: str) -> dict:
+    """(unit, measure) -> (value, n) of ``wave``, cut ``all``; refuses rows of any other audience."""
+    present = set(_values(rows["audience"].drop_duplicates()))
+    if present - {audience}:  # the privacy choke point: never render another audience's rows
+        raise ValueError(f"manager report of {audience} was given rows of {sorted(present - {audience})}")
+    return {
+        (u, m): (float(v), int(n))
+        for u, m, c, w, v, n in zip(
+            _values(rows["unit"]),
+            _values(rows["measure"]),
+            _values(rows["cut"]),
+            _values(rows["wave"]),
+            rows["value"].tolist(),
+            rows["n"].tolist(),
+            strict=True,
+        )
+        if c == "all" and w == wave
+    }
+
+
+def _render(rows, survey, tree, *, team, wave, prev, pol) -> str:
+    data = _audience_data(rows, f"manager:{team}", wave)
+    return _View(data, survey, tree, team=team, wave=wave, prev=prev, pol=pol).html()
+
+
+class _View:
+    """What one manager report shows, computed from its audience's rows alone."""
+
+    def __init__(self, data: dict, survey: Survey, tree: Units, *, team, wave, prev, pol):
+        """``data`` maps (unit, measure) to (value, n): this wave's ``cut=all`` rows of ``manager:<team>``."""
+        self.survey, self.tree, self.team, self.wave, self.prev, self.pol = (
+            survey,
+            tree,
+            team,
+            wave,
+            prev,
+            pol,
+        )
+        self.data = data
+        units_seen = {u for u, _ in self.data}
+        chain = tree.chain(team)
+        self.compare = [u for u in chain[1:] if u in units_seen]  # nearest first
+        self.constructs = list(survey.constructs)
+        self.suppressed = not any((team, f"{c}:mean") in self.data for c in self.constructs)
+
+    # -- numbers as the release shows them
+
+    def _get(self, unit, measure):
+        return self.data.get((unit, measure))
+
+    def mean(self, unit, measure):
+        hit = self._get(unit, measure)
+        return None if hit is None else fmt_mean(hit[0], self.pol["mean_decimals"])
+
+    def pct(self, unit, measure):
+        hit = self._get(unit, measure)
+        return None if hit is None else fmt_pct(hit[0], self.pol["percent_decimals"])
+
+    def label(self, unit) -> str:
+        kind = self.tree.kind.get(unit, "unit")
+        name = self.tree.label.get(unit, unit)
+        return "the organisation" if kind == "organisation" else f"{kind} {name}"
+
+    def role(self, unit) -> str:
+        return self.tree.kind.get(unit, "organisation")
+
+    # -- sections
+
+    def participation(self) -> list[dict]:
+        out = []
+        for unit in [self.team, *self.compare]:
+            resp = self._get(unit, "responses")
+            rate = self._get(unit, "response_rate")
+            out.append(
+                {
+                    "unit": "Your team" if unit == self.team else self.label(unit).capitalize(),
+                    "responses": None if resp is None else str(int(resp[0])),
+                    "rate": None if rate is None else fmt_pct(rate[0], self.pol["percent_decimals"]),
+                    "invited": None if rate is None else str(rate[1]),
+                }
+            )
+        return out
+
+    def scores(self) -> list[dict]:
+        out = []
+        for c in self.constructs:
+            con = self.survey.constructs[c]
+            t = self._get(self.team, f"{c}:mean")
+            out.append(
+                {
+                    "id": c,
+                    "label": con.label,
+                    "description": con.description,
+                    "better": "lower is better" if DIRECTION.get(c, 1) < 0 else "higher is better",
+                    "team": self.mean(self.team, f"{c}:mean"),
+                    "n": None if t is None else str(t[1]),
+                    "favourable": self.pct(self.team, f"{c}:favourable"),
+                    "change": None
+                    if (h := self._get(self.team, f"{c}:change")) is None
+                    else fmt_change(h[0], self.pol["mean_decimals"]),
+                    "others": [self.mean(u, f"{c}:mean") for u in self.compare],
+                }
+            )
+        return out
+
+    def chart(self) -> str:
+        rows, roles = [], []
+        for u in self.compare:
+            if self.role(u) not in roles:
+                roles.append(self.role(u))
+        roles = [r for r in _ROLES_BACK_TO_FRONT if r in roles] + ["team"]
+        lo, hi = 5.0, 1.0
+        for c in self.constructs:
+            a, b = _scale_range(self.survey, c)
+            lo, hi = min(lo, a), max(hi, b)
+            points = {}
+            for unit, role in [(self.team, "team"), *((u, self.role(u)) for u in self.compare)]:
+                hit = self._get(unit, f"{c}:mean")
+                if hit is not None and role not in points:
+                    points[role] = (hit[0], fmt_mean(hit[0], self.pol["mean_decimals"]))
+            rows.append(_svg.DotRow(self.survey.constructs[c].label, points))
+        who = ", ".join(self.label(u) for u in self.compare)
+        aria = (
+            f"Dot chart of the construct means of "
+            f"{'your team (not shown: too few responses), ' if self.suppressed else 'your team (circles) '}"
+            f"against {who}. The same numbers are in the table of scores."
+        )
+        return _svg.dot_chart(rows, lo=lo, hi=hi, label=aria, roles=roles)
+
+    def legend(self) -> list[dict]:
+        items = (
+            [] if self.suppressed else [{"symbol": _svg.legend_symbol("team"), "text": "Your team (circle)"}]
+        )
+        shapes = {"department": "diamond", "division": "triangle", "organisation": "vertical bar"}
+        for u in self.compare:
+            role = self.role(u)
+            items.append(
+                {
+                    "symbol": _svg.legend_symbol(role),
+                    "text": f"{self.label(u).capitalize()} ({shapes.get(role, '')})",
+                }
+            )
+        return items
+
+    def distributions(self) -> list[dict]:
+        out = []
+        for c in self.constructs:
+            items = []
+            for item_id in self.survey.constructs[c].items:
+                scale = self.survey.scale_of(item_id)
+                segs = []
+                for pos, code in enumerate(scale.allowed):
+                    hit = self._get(self.team, f"{item_id}:share:{code}")
+                    if hit is None:
+                        continue
+                    segs.append(
+                        {
+                            "cls": "na" if code in scale.na_codes else f"s{pos + 1}",
+                            "label": scale.label_of(code),
+                            "pct": fmt_pct(hit[0], self.pol["percent_decimals"]),
+                            "width": hit[0],
+                        }
+                    )
+                if segs:
+                    item = self.survey.item(item_id)
+                    items.append({"text": item.text, "reverse": item.reverse, "segments": segs})
+            if items:
+                out.append({"label": self.survey.constructs[c].label, "questions": items})
+        return out
+
+    def prompts(self) -> tuple[str | None, list[dict]]:
+        for unit in [self.team, *self.compare]:
+            means = {c: h[0] for c in self.constructs if (h := self._get(unit, f"{c}:mean")) is not None}
+            if means:
+                weak = weakest_constructs(means, self.survey)
+                source = None if unit == self.team else self.label(unit)
+                return source, [
+                    {
+                        "construct": self.survey.constructs[c].label,
+                        "score": fmt_mean(means[c], self.pol["mean_decimals"]),
+                        "better": "lower is better" if DIRECTION.get(c, 1) < 0 else "higher is better",
+                        "prompt": choose_prompt(c, self.team, self.wave),
+                    }
+                    for c in weak
+                ]
+        return None, []
+
+    def html(self) -> str:
+        source, prompts = self.prompts()
+        return (
+            environment()
+            .get_template("manager.html.j2")
+            .render(
+                team=self.tree.label.get(self.team, self.team),
+                wave=self.wave,
+                prev=self.prev,
+                title=self.survey.title,
+                suppressed=self.suppressed,
+                min_scores=self.pol["min_scores"],
+                compare=[self.label(u) for u in self.compare],
+                participation=self.participation(),
+                scores=self.scores(),
+                chart=self.chart(),
+                legend=self.legend(),
+                distributions=self.distributions(),
+                prompt_source=source,
+                prompts=prompts,
+                any_change=any((self.team, f"{c}:change") in self.data for c in self.constructs),
+            )
+        )
