@@ -118,7 +118,7 @@ def response_schema(
     teams = _teams(roster)
     team_checks = [pa.Check.str_length(min_value=1, name="non_empty")]
     if teams is not None:
-        team_checks.append(pa.Check.isin(sorted(teams), name="known_team"))
+        team_checks.append(_known_team(teams))
     columns: dict[str, pa.Column] = {
         "respondent": pa.Column(
             "str",
@@ -164,7 +164,7 @@ def response_schema(
     )
 
 
-def _teams(roster: pd.DataFrame | Iterable[str] | None) -> set[str] | None:
+def _teams(roster: pd.DataFrame | Iterable[str] | None) -> pd.Index | None:
     if roster is None:
         return None
     if isinstance(roster, pd.DataFrame):
@@ -179,7 +179,7 @@ def _teams(roster: pd.DataFrame | Iterable[str] | None) -> set[str] | None:
         )
     else:
         values = pd.Series(list(roster)).dropna()
-    return set(pd.unique(values.astype("str")))
+    return pd.Index(pd.unique(values.astype("str")))
 
 
 def frame_rules(survey: Survey) -> list[tuple[str, pa.Check]]:
@@ -192,6 +192,16 @@ def frame_rules(survey: Survey) -> list[tuple[str, pa.Check]]:
             if item.required:
                 rules.append((item.id, _required_if(item)))
     return rules
+
+
+def _known_team(teams: pd.Index) -> pa.Check:
+    """Team ids in the roster: a hash lookup, as fast for 100,000 teams as for 10 (pandas'
+    ``isin`` on string columns slows down with the number of values looked for)."""
+
+    def passed(s: pd.Series) -> pd.Series:
+        return pd.Series(teams.get_indexer(s) >= 0, index=s.index) | s.isna()
+
+    return pa.Check(passed, name="known_team")
 
 
 def _attention_check(item: Item) -> pa.Check:
