@@ -45,6 +45,9 @@ demo: $(STAMP)  ## run the main job on the sample data
 	@echo
 	$(BIN)/oneonone score --store $(OUT)/store --survey $(SURVEY)
 	@echo
+	$(BIN)/oneonone compare --store $(OUT)/store --survey $(SURVEY) --wave 2026Q4 \
+	    --units $(SAMPLE)/units.csv --roster $(SAMPLE)/roster.csv
+	@echo
 	$(BIN)/oneonone release --store $(OUT)/store --units $(SAMPLE)/units.csv --survey $(SURVEY) \
 	    --roster $(SAMPLE)/roster.csv --out $(OUT)/release
 	@echo

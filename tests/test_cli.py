@@ -304,3 +304,30 @@ def test_report_writes_a_report_per_team_a_manifest_and_the_heatmap(run, tmp_pat
     assert (out / "organisation.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     missing = run(*args, "--wave", "2031Q1")
     assert missing.exit_code == 2 and "wave 2031Q1 is not in the store" in missing.output
+
+
+def test_compare_prints_adjusted_contrasts_and_writes_table_and_forest_plot(run, tmp_path, survey):
+    from toolkit.ingest.pipeline import ingest
+    from toolkit.simulate import pseudonym_key
+
+    roster = pd.read_csv(SAMPLE / "roster.csv", dtype="str")
+    store = tmp_path / "store"
+    ingest(
+        SAMPLE / "exports" / "qualtrics_2026Q1.csv",
+        survey,
+        roster=roster,
+        wave="2026Q1",
+        store=store,
+        key=pseudonym_key(2026),
+    )
+    args = ["compare", "--store", store, "--survey", SURVEY_PATH, "--wave", "2026Q1"]
+    result = run(
+        *args, "--units", SAMPLE / "units.csv", "--roster", SAMPLE / "roster.csv", "--outcome", "depth"
+    )
+    assert result.exit_code == 0, result.output
+    assert "adjusted for division, log_size" in result.output and "weekly - monthly" in result.output
+    table = pd.read_csv(store / "reports" / "compare_2026Q1.csv")
+    assert table[["outcome", "contrast", "method"]].values.tolist() == [["depth", "weekly - monthly", "lmm"]]
+    assert (store / "reports" / "compare_2026Q1.png").stat().st_size > 1000
+    unadjusted = run(*args, "--outcome", "depth", "--contrast", "weekly")
+    assert unadjusted.exit_code == 2 and "a:b" in unadjusted.output

@@ -8,12 +8,14 @@ The public API is named here once; everything else is private to its module.
 """
 
 from toolkit.agreement import agreement, icc, rwg
+from toolkit.cadence import cadence_omnibus, compare_cadence, moderation
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.codebook import codebook, write_codebook
 from toolkit.disclosure import load_policy, release
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
 from toolkit.measurement import measurement_summary
+from toolkit.policy import team_policy
 from toolkit.power import power, simulated_power
 from toolkit.pseudonym import load_key, pseudonymise
 from toolkit.psychometrics import construct_correlations, item_statistics, loadings, reliability
@@ -44,11 +46,13 @@ __all__ = [
     "ToolkitError",
     "Validation",
     "agreement",
+    "cadence_omnibus",
     "cadence_switches",
     "canonical_dtypes",
     "careless_failures",
     "careless_flags",
     "codebook",
+    "compare_cadence",
     "construct_correlations",
     "icc",
     "ingest",
@@ -62,6 +66,7 @@ __all__ = [
     "loadings",
     "manager_report",
     "measurement_summary",
+    "moderation",
     "organisation_report",
     "power",
     "pseudonymise",
@@ -77,6 +82,7 @@ __all__ = [
     "simulated_power",
     "store_wave",
     "summarise",
+    "team_policy",
     "validate",
     "write_codebook",
     "write_manager_reports",
