@@ -202,3 +202,128 @@ def test_complementary_suppression_hides_more(survey, sample):
     safe = release(valid, survey, units, audiences=["analyst"])
     unsafe = release(valid, survey, units, audiences=["analyst"], complementary=False)
     assert len(safe) < len(unsafe)
+
+
+# --------------------------------------------------------------------------- cadence
+
+
+def test_cadence_and_length_distributions(rel, survey, sample):
+    valid, _, _ = sample
+    m = rel["measure"].astype(str)
+    for item_id, scale in (("cadence", "cadence"), ("meeting_length", "length")):
+        codes = list(survey.scales[scale].allowed)
+        rows = rel[m.str.startswith(f"{item_id}:share:")]
+        assert len(rows) and (rows["cut"] == "all").all()
+        assert (rows["n"] >= 10).all()  # min_distribution
+        # every audience and unit with a distribution has one row per code, summing to about 100
+        per = rows.groupby(["audience", "wave", "unit"], observed=True)["value"]
+        assert (per.size() == len(codes)).all()
+        assert ((per.sum() - 100).abs() <= len(codes)).all()
+        assert set(rows["audience"].astype(str)) >= {"analyst", "manager:t01"}
+    # the organisation's cadence shares recomputed from the responses
+    org = rel[(rel["audience"] == "analyst") & (rel["unit"] == "org") & (rel["wave"] == "2026Q1")]
+    q1 = valid[valid["wave"] == "2026Q1"]
+    share = q1["cadence"].astype(str).value_counts(normalize=True) * 100
+    for code in survey.scales["cadence"].allowed:
+        got = org.loc[org["measure"] == f"cadence:share:{code}", "value"].item()
+        assert got == np.round(share.get(str(code), 0.0), 0)
+    assert org.loc[org["measure"] == "cadence:share:weekly", "n"].item() == len(q1)
+
+
+def test_distributions_need_min_distribution(survey, sample):
+    valid, units, _ = sample
+    rel = release(valid, survey, units, audiences=["analyst"], policy={"min_distribution": 60})
+    rows = rel[rel["measure"].astype(str).str.startswith(("cadence:share:", "meeting_length:share:"))]
+    assert len(rows) and (rows["n"] >= 60).all()
+
+
+def test_cadence_cuts(rel, survey, sample):
+    _, units, _ = sample
+    cut = rel["cut"].astype(str)
+    cad = rel[cut.str.startswith("cadence=")]
+    kind = dict(zip(units["unit"], units["kind"], strict=True))
+    assert len(cad) and {kind[u] for u in cad["unit"].astype(str)} <= {"organisation", "division"}
+    assert (cad["n"] >= 5).all()
+    assert not cut.str.endswith("=<missing>").any()
+    codes = {f"cadence={c}" for c in survey.scales["cadence"].codes}
+    assert set(cad["cut"].astype(str)) <= codes
+    org = cad[(cad["audience"] == "analyst") & (cad["unit"] == "org") & (cad["measure"] == "depth:mean")]
+    assert len(org) >= 3
+    # managers see the organisation's cadence cuts; means match the analyst's
+    mgr = cad[(cad["audience"] == "manager:t01") & (cad["unit"] == "org")]
+    assert len(mgr) and set(mgr["cut"].astype(str)) == set(
+        cad.loc[(cad["audience"] == "analyst") & (cad["unit"] == "org"), "cut"].astype(str)
+    )
+
+
+def test_cadence_cut_means_recomputed(rel, survey, sample):
+    valid, _, _ = sample
+    sc = toolkit.score(valid, survey)
+    sc = sc[sc["construct"] == "depth"].reset_index(drop=True)
+    q1 = (valid["wave"] == "2026Q1").to_numpy()
+    org = rel[
+        (rel["audience"] == "analyst")
+        & (rel["unit"] == "org")
+        & (rel["wave"] == "2026Q1")
+        & (rel["measure"] == "depth:mean")
+    ]
+    for c, v, n in org[["cut", "value", "n"]].astype(object).itertuples(index=False):
+        if not str(c).startswith("cadence="):
+            continue
+        sel = q1 & (valid["cadence"].astype(str) == str(c).split("=", 1)[1]).to_numpy()
+        s = sc["score"][sel].dropna()
+        assert len(s) == n and round(s.mean(), 2) == v
+
+
+def _cadence_case(survey, biweekly):
+    """Every team mixes cadences, so no team's cadence group equals the team (none is derivable)."""
+    from tests.privacy.conftest import _people, _units, build
+
+    ppl = (
+        _people("a", "ta", 5)
+        + _people("b", "ta", 3, cadence="monthly")
+        + _people("c", "tb", 5)
+        + _people("d", "tb", biweekly, cadence="biweekly")
+        + _people("e", "tc", 5)
+        + _people("f", "tc", 3, cadence="monthly")
+    )
+    return build(survey, _units({"d1": ["ta", "tb"], "d2": ["tc"]}), ppl)
+
+
+def test_cadence_cut_one_short_hides_its_complement(survey):
+    responses, units = _cadence_case(survey, 4)
+    rel = release(responses, survey, units, audiences=["analyst"])
+    org = rel[(rel["unit"] == "org") & (rel["measure"] == "depth:mean")]
+    cuts = dict(zip(org["cut"].astype(str), org["n"], strict=False))
+    assert cuts["all"] == 25 and cuts["cadence=weekly"] == 15
+    assert "cadence=biweekly" not in cuts  # 4: one short of the threshold
+    assert "cadence=monthly" not in cuts  # 6: hidden so that all - weekly - monthly is not the 4
+    unsafe = release(responses, survey, units, audiences=["analyst"], complementary=False)
+    org = unsafe[(unsafe["unit"] == "org") & (unsafe["measure"] == "depth:mean")]
+    assert {"cadence=weekly", "cadence=monthly"} <= set(org["cut"].astype(str))
+    # with 5 biweekly every cadence cut is published
+    responses, units = _cadence_case(survey, 5)
+    rel = release(responses, survey, units, audiences=["analyst"])
+    org = rel[(rel["unit"] == "org") & (rel["measure"] == "depth:mean")]
+    assert {"cadence=weekly", "cadence=biweekly", "cadence=monthly"} <= set(org["cut"].astype(str))
+    # teams and departments never get cadence cuts
+    assert set(rel.loc[rel["cut"].astype(str).str.startswith("cadence="), "unit"].astype(str)) == {"org"}
+
+
+def test_cadence_cut_derivable_from_a_unanimous_team_is_hidden(survey):
+    """Org weekly minus two all-weekly teams would be the 3 weekly people of a third team."""
+    from tests.privacy.conftest import _people, _units, build
+
+    ppl = (
+        _people("p", "tp", 6)
+        + _people("q", "tq", 5, cadence="biweekly")
+        + _people("r", "tq", 3)
+        + _people("s", "ts", 6, cadence="monthly")
+        + _people("x", "tx", 8)
+    )
+    responses, units = build(survey, _units({"d1": ["tp", "tq"], "d2": ["ts", "tx"]}), ppl)
+    rel = release(responses, survey, units, audiences=["analyst"])
+    cuts = set(rel.loc[(rel["unit"] == "org") & (rel["measure"] == "depth:mean"), "cut"].astype(str))
+    assert "cadence=weekly" not in cuts and "all" in cuts
+    for team in ("tp", "tq", "ts", "tx"):  # the teams themselves stay published
+        assert ((rel["unit"] == team) & (rel["measure"] == "depth:mean") & (rel["cut"] == "all")).any()

@@ -6,9 +6,9 @@ number and audience. A number is published only when its group reaches the polic
 (*complementary suppression*), under these linear relations, per wave and measure family:
 
 - a parent unit is the union of its children (``parent - visible children = hidden children``);
-- a unit (``cut=all``) is the union of the cuts of each demographic item plus those who left the
-  item blank (a never-published group);
-- a cut nested in a cut of another demographic item of the same unit (``tenure=x`` inside
+- a unit (``cut=all``) is the union of the cuts of each demographic item (and of the cadence item)
+  plus those who left the item blank (a never-published group);
+- a cut nested in a cut of another cut item of the same unit (``tenure=x`` inside
   ``location=y``) with fewer than the threshold in the difference;
 - a change between waves only when the respondents behind it are the same, or differ by at least
   the threshold.
@@ -21,6 +21,17 @@ of the analyst's rows (a manager: their team, the units above it and the organis
 their unit and the units below it), and a subset of a safe release is safe. In particular
 ``parent - own team`` reveals only the siblings' total, which holds no respondents or at least the
 threshold.
+
+Cuts are named ``<item id>=<code>``. Besides the demographic cuts (every unit), the construct
+means are cut by the answer to the survey's cadence item (role ``cadence``, e.g. ``cadence=weekly``)
+at the organisation and the divisions only (:data:`CADENCE_CUT_KINDS`): the reports compare a team
+with the teams of the same 1:1 cadence, and show how depth varies with cadence. The adversary knows
+who reports which cadence, so the cadence cuts of the other units are *soft* cells in the relations
+above: never released, but counted as published when derivable (a team whose members all report
+the same cadence has a cadence cut equal to the team); a released cadence cut is hidden when such a
+derivation would reveal a small group. The answer distributions of the cadence and meeting-length
+items (roles ``cadence`` and ``meeting_length``) are released as ``<item>:share:<code>`` like the
+construct items' distributions (cut ``all``, ``min_distribution``).
 
 Rounding "as shown": means (construct and item, and changes) to ``mean_decimals`` (default 2) on
 the scale; favourable shares, answer shares and response rates as percentages (0 to 100) to
@@ -42,7 +53,14 @@ from toolkit._suppress import protect
 from toolkit.scoring import score
 from toolkit.survey import Survey
 
-__all__ = ["DEFAULT_POLICY", "RELEASE_COLUMNS", "load_policy", "release"]
+__all__ = [
+    "CADENCE_CUT_KINDS",
+    "DEFAULT_POLICY",
+    "DISTRIBUTION_ROLES",
+    "RELEASE_COLUMNS",
+    "load_policy",
+    "release",
+]
 
 #: The columns of :func:`release`, in order.
 RELEASE_COLUMNS = ("audience", "wave", "unit", "cut", "measure", "value", "n")
@@ -56,6 +74,10 @@ DEFAULT_POLICY = {
     "percent_decimals": 0,
 }
 _KINDS = ("organisation", "division", "department", "team")
+#: The unit kinds where the cadence cuts (``cadence=<code>``) are published.
+CADENCE_CUT_KINDS = ("organisation", "division")
+#: The roles of the categorical items whose answer distributions are published (cut ``all``).
+DISTRIBUTION_ROLES = ("cadence", "meeting_length")
 
 
 # --------------------------------------------------------------------------- policy
@@ -192,7 +214,8 @@ def release(
     responses : DataFrame
         Canonical responses of every wave to date (``toolkit.validate(...).valid``).
     survey : Survey
-        Its demographic items (role ``demographic``) give the cuts; its constructs the scores.
+        Its demographic items (role ``demographic``) give the cuts, its cadence item (role
+        ``cadence``, when the responses have its column) the cadence cuts; its constructs the scores.
     units : DataFrame
         ``unit``, ``parent``, ``kind``; the teams are the units of the ``team`` column.
     invited : DataFrame, optional
@@ -224,7 +247,12 @@ def release(
     respondents behind them differ by none or at least ``min_scores``. Item measures (cut ``all``
     only): ``<item>:mean`` (raw codes, not-applicable codes excluded; ``min_scores``) and
     ``<item>:share:<code>`` for every code, not-applicable ones included, of those who answered
-    (``min_distribution``). ``responses`` counts respondents (``min_scores``); ``response_rate`` is
+    (``min_distribution``); the same for the items of roles ``cadence`` and ``meeting_length``
+    (:data:`DISTRIBUTION_ROLES`), every code, of those who answered. Cadence cuts ``cadence=<code>``
+    (construct measures and ``responses``) exist besides the demographic cuts, at the organisation and
+    the divisions only, so that the reports can compare a team with the teams of the same cadence;
+    every audience that sees such a unit sees them (a manager sees the organisation's).
+    ``responses`` counts respondents (``min_scores``); ``response_rate`` is
     :math:`100\,\text{responses}/\text{invited}` for cut ``all`` when at least ``min_invited`` were
     invited. Comments are never part of the release (``min_comments`` is for the reports).
     Checked by the integer-programming adversary of ``tests/privacy``.
@@ -278,13 +306,20 @@ class _Cells:
         self.waves = sorted(pd.unique(wave_text))
         self.wave = np.searchsorted(np.array(self.waves, dtype=object), wave_text)
         self.respondent = responses["respondent"].astype("str").to_numpy(dtype=object)
-        # cuts: column 0 = all, then per demographic item its codes and a missing column
-        self.cut_names, self.cut_of, self.cut_item = ["all"], [], []
+        # cuts: column 0 = all, then per demographic item (and the cadence item) its codes and a
+        # missing column; cut_where[j]: the units where the cuts of cut item j are released. The
+        # suppression pattern is computed as if every cut were released at every unit (the
+        # adversary knows who reports which cadence), and the release keeps a subset of it.
+        self.cut_names, self.cut_of, self.cut_item, self.cut_where = ["all"], [], [], []
         self.missing_cols = []
-        for item in survey.items_with_role("demographic"):
+        cadence_items = [it for it in survey.items_with_role("cadence") if it.id in responses.columns]
+        for item in [*survey.items_with_role("demographic"), *cadence_items]:
             codes = list(survey.scales[item.scale].codes)
             if item.id not in responses.columns:
                 raise ValueError(f"responses has no column {item.id!r} (a demographic item)")
+            self.cut_where.append(
+                np.isin(tree.kinds, CADENCE_CUT_KINDS) if item.role == "cadence" else np.ones(tree.size, bool)
+            )
             col = responses[item.id].astype("object")
             known = col.isna() | col.astype("str").isin([str(c) for c in codes])
             if not known.all():
@@ -301,7 +336,7 @@ class _Cells:
             if self.cut_of
             else (np.zeros((len(responses), 1), np.int64))
         )
-        self.member = member  # [R, 1 + n_demographic] cut columns of each response
+        self.member = member  # [R, 1 + n_cut_items] cut columns of each response
         sc = score(responses, survey)
         self.constructs = list(survey.constructs)
         K = len(self.constructs)
@@ -340,7 +375,15 @@ class _Cells:
         n = self.n.ravel()
         hidden = (n < T).reshape(U, L, C)
         hidden[:, :, self.missing_cols] = True
-        hidden = hidden.ravel()
+        soft = np.zeros((U, L, C), bool)  # not released, but derivable when large enough
+        prefer = np.zeros((U, L, C), bool)  # released cells of such items: hidden first
+        for (_, base, k), where in zip(self.cut_item, self.cut_where, strict=True):
+            soft[np.ix_(~where, np.arange(L), np.arange(base, base + k))] = True
+            if not where.all():
+                prefer[np.ix_(where, np.arange(L), np.arange(base, base + k))] = True
+        soft &= ~hidden
+        hidden |= soft
+        hidden, soft, prefer = hidden.ravel(), soft.ravel(), prefer.ravel()
         if not self.complementary:
             return hidden.reshape(U, L, C)
 
@@ -366,7 +409,7 @@ class _Cells:
         pp, ll2, cc2 = np.meshgrid(parents, lyr, np.arange(nc), indexing="ij")
         totals.append(cell(pp.ravel(), ll2.ravel(), pub_cols[cc2.ravel()]))
         ngroups = P * L * nc
-        # cuts: for each unit, layer, demographic item: all = sum of its codes and its missing column
+        # cuts: for each unit, layer, cut item: all = sum of its codes and its missing column
         for _, base, k in self.cut_item:
             uu, ll = np.meshgrid(np.arange(U), lyr, indexing="ij")
             uu, ll = uu.ravel(), ll.ravel()
@@ -415,7 +458,18 @@ class _Cells:
             extra = np.concatenate(extra_n)
             n = np.concatenate([n, extra])
             hidden = np.concatenate([hidden, np.ones(len(extra), bool)])
-        hidden = protect(n, hidden, np.concatenate(totals), np.concatenate(mg), np.concatenate(mc), T)
+            soft = np.concatenate([soft, np.zeros(len(extra), bool)])
+            prefer = np.concatenate([prefer, np.zeros(len(extra), bool)])
+        hidden = protect(
+            n,
+            hidden,
+            np.concatenate(totals),
+            np.concatenate(mg),
+            np.concatenate(mc),
+            T,
+            soft=soft,
+            prefer=prefer,
+        )
         return hidden[: U * L * C].reshape(U, L, C)
 
     # ------------------------------------------------------------------ rows
@@ -424,6 +478,8 @@ class _Cells:
         U, L, C, F = self.tree.size, self.L, self.C, self.F
         md, pd_ = self.pol["mean_decimals"], self.pol["percent_decimals"]
         pub = ~self.hidden & (self.n > 0)
+        for (_, base, k), where in zip(self.cut_item, self.cut_where, strict=True):
+            pub[np.ix_(~where, np.arange(L), np.arange(base, base + k + 1))] = False
         uu, ll, cc = np.nonzero(pub)
         ww, ff = ll // F, ll % F
         n = self.n[uu, ll, cc]
@@ -474,6 +530,9 @@ class _Cells:
                 )
             )
         item_frames, item_measures = self._item_rows(len(measures))
+        measures += item_measures
+        frames += item_frames
+        item_frames, item_measures = self._categorical_rows(len(measures))
         measures += item_measures
         frames += item_frames
         cols = [np.concatenate([fr[i] for fr in frames]) for i in range(6)]
@@ -574,6 +633,45 @@ class _Cells:
                                     n,
                                 )
                             )
+        return frames, measures
+
+    def _categorical_rows(self, base: int):
+        """``<item>:share:<code>`` of the cadence and meeting-length items, cut ``all``."""
+        tree, W, U = self.tree, len(self.waves), self.tree.size
+        T, pd_ = self.pol["min_distribution"], self.pol["percent_decimals"]
+        frames, measures = [], []
+        for role in DISTRIBUTION_ROLES:
+            for item in self.survey.items_with_role(role):
+                if item.id not in self._responses.columns:
+                    continue
+                codes = list(self.survey.scales[item.scale].allowed)
+                col = self._responses[item.id].astype("object")
+                text = col.where(col.isna(), col.astype("str")).to_numpy(dtype=object)
+                idx = self.team * W + self.wave
+                cnt = np.zeros((U, W, len(codes)))
+                for j, code in enumerate(codes):
+                    hit = (text == str(code)).astype(np.float64)
+                    cnt[:, :, j] = np.bincount(idx, weights=hit, minlength=U * W).reshape(U, W)
+                cnt = tree.rollup(cnt)
+                nn = np.rint(cnt.sum(2)).astype(np.int64)  # those who answered with a code
+                mi = base + len(measures)
+                measures += [f"{item.id}:share:{code}" for code in codes]
+                hidden = (nn < T).ravel()
+                if self.complementary:
+                    hidden = self._protect_tree(nn, hidden, T)
+                uu, ww = np.nonzero(~hidden.reshape(U, W) & (nn > 0))
+                n = nn[uu, ww]
+                for j in range(len(codes)):
+                    frames.append(
+                        (
+                            uu,
+                            ww,
+                            np.zeros_like(uu),
+                            np.full(len(uu), mi + j),
+                            np.round(100 * cnt[uu, ww, j] / n, pd_),
+                            n,
+                        )
+                    )
         return frames, measures
 
     def _protect_tree(self, nn: np.ndarray, hidden: np.ndarray, T: int) -> np.ndarray:

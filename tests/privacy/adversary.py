@@ -1,7 +1,8 @@
 r"""An integer-programming adversary against the release table.
 
 It takes everything one audience can see (its rows of every wave asked for), the units table, and
-who answered in which team with which demographics (and, to be strong, who has a score), and models
+who answered in which team with which demographics and reported 1:1 cadence (and, to be strong, who
+has a score), so it uses the means of the demographic and the cadence cuts alike, and models
 each respondent's score on one construct in each wave as an unknown on the scale's grid: with
 :math:`k` items of which at least :math:`m` must be valid, the score is a multiple of :math:`1/L`,
 :math:`L = \operatorname{lcm}(m, \dots, k)`, so :math:`t_i = L s_i` is an integer in
@@ -93,9 +94,10 @@ def attack(
     has = sc["score"].notna().to_numpy()
     team = responses["team"].astype(str).to_numpy()
     wave = responses["wave"].astype(str).to_numpy()
-    demo = {
+    demo = {  # the adversary knows each respondent's demographics and reported cadence
         it.id: responses[it.id].astype("str").to_numpy(dtype=object)
-        for it in survey.items_with_role("demographic")
+        for it in (*survey.items_with_role("demographic"), *survey.items_with_role("cadence"))
+        if it.id in responses.columns
     }
     teams_of = _subtree_teams(units)
     h = 0.5 * 10.0 ** (-decimals)

@@ -15,14 +15,15 @@ def survey():
 
 
 def build(survey, units, people, *, seed=0, unanimous=()):
-    """Canonical responses for ``people``: (respondent, team, waves, tenure, location, level).
+    """Canonical responses for ``people``: (respondent, team, waves, tenure, location, level[, cadence]).
 
-    Every item is answered at random (seeded) except in ``unanimous`` teams, where every keyed
-    answer is 5.
+    The cadence defaults to ``weekly``. Every item is answered at random (seeded) except in
+    ``unanimous`` teams, where every keyed answer is 5.
     """
     rng = np.random.default_rng(seed)
     rows = []
-    for rid, team, waves, tenure, location, level in people:
+    for rid, team, waves, tenure, location, level, *rest in people:
+        cadence = rest[0] if rest else "weekly"
         for w in waves:
             row = {
                 "respondent": rid,
@@ -30,8 +31,8 @@ def build(survey, units, people, *, seed=0, unanimous=()):
                 "team": team,
                 "submitted_at": pd.Timestamp("2026-01-15", tz="UTC"),
                 "duration_s": 300.0,
-                "cadence": "weekly",
-                "meeting_length": "about_30",
+                "cadence": cadence,
+                "meeting_length": None if cadence == "none" else "about_30",
                 "tenure": tenure,
                 "location": location,
                 "level": level,
@@ -52,8 +53,17 @@ def build(survey, units, people, *, seed=0, unanimous=()):
     )
 
 
-def _people(prefix, team, n, waves=("2026Q1",), tenure="over_3y", location="office", level="individual"):
-    return [(f"{prefix}{i:02d}", team, waves, tenure, location, level) for i in range(n)]
+def _people(
+    prefix,
+    team,
+    n,
+    waves=("2026Q1",),
+    tenure="over_3y",
+    location="office",
+    level="individual",
+    cadence="weekly",
+):
+    return [(f"{prefix}{i:02d}", team, waves, tenure, location, level, cadence) for i in range(n)]
 
 
 def _units(depts):
@@ -103,6 +113,25 @@ def scenarios(survey):
         + _people("x", "tx", 6)
     )
     out["overlapping_cuts"] = (*build(survey, _units({"d1": ["tk", "tx"], "d2": []}), ppl), "tk", "d1")
+    # a cadence group of the organisation one short of the threshold (4 biweekly, 6 monthly, 15 weekly)
+    ppl = (
+        _people("p", "tp", 5)
+        + _people("q", "tq", 4, cadence="biweekly")
+        + _people("r", "tq", 2)
+        + _people("s", "ts", 6, cadence="monthly")
+        + _people("x", "tx", 8)
+    )
+    out["cadence_short"] = (*build(survey, _units({"d1": ["tp", "tq"], "d2": ["ts", "tx"]}), ppl), "tq", "d1")
+    # teams of one cadence each but one: the organisation's weekly group minus two all-weekly teams
+    # would be the 3 weekly people of a mixed team
+    ppl = (
+        _people("p", "tp", 6)
+        + _people("q", "tq", 5, cadence="biweekly")
+        + _people("r", "tq", 3)
+        + _people("s", "ts", 6, cadence="monthly")
+        + _people("x", "tx", 8)
+    )
+    out["cadence_teams"] = (*build(survey, _units({"d1": ["tp", "tq"], "d2": ["ts", "tx"]}), ppl), "tq", "d1")
     # a unanimous team
     ppl = _people("u", "tu", 5) + _people("x", "tx", 6) + _people("y", "ty", 7)
     out["unanimous"] = (

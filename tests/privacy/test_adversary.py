@@ -10,7 +10,16 @@ from tests.privacy.adversary import attack
 from tests.privacy.conftest import scenarios
 from toolkit.disclosure import release
 
-SCENARIOS = ["threshold_sizes", "small_team", "cut_short", "leaver", "overlapping_cuts", "unanimous"]
+SCENARIOS = [
+    "threshold_sizes",
+    "small_team",
+    "cut_short",
+    "leaver",
+    "overlapping_cuts",
+    "cadence_short",
+    "cadence_teams",
+    "unanimous",
+]
 REPORT: dict[str, str] = {}
 
 
@@ -54,6 +63,7 @@ def test_sample_wave(survey, audience):
     valid = toolkit.validate(toolkit.read_canonical("data/sample/responses_2026Q1.csv"), survey).valid
     units = pd.read_csv("data/sample/units.csv")
     rel = release(valid, survey, units, audiences=[audience])
+    assert rel["cut"].astype(str).str.startswith("cadence=").any()  # the cadence cuts are attacked too
     res = attack(rel, audience, valid, survey, units, "depth", waves=["2026Q1"])
     print(res.summary())
     assert res.timeouts == 0

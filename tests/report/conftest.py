@@ -96,15 +96,28 @@ def parse(html: str) -> Page:
 
 #: Numbers in a report that are not data: the points of the 1 to 5 answer scales on the chart axis.
 SCALE_POINTS = {"1", "2", "3", "4", "5"}
+#: Answer labels with digits in them (``15 minutes or less``): wording, removed before the scan.
+ANSWER_LABELS = sorted(
+    {
+        choice.label
+        for scale in toolkit.load_survey(ROOT / "surveys" / "one_on_one_pulse.yaml").scales.values()
+        for choice in scale.values
+        if any(ch.isdigit() for ch in choice.label)
+    },
+    key=len,
+    reverse=True,
+)
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(%?)")
 
 
 def unexplained_numbers(html: str, rows: pd.DataFrame, *, waves, policy=None) -> list[str]:
     """Every number of the page's text that is not a value or ``n`` of ``rows`` as the release shows it.
 
-    Wave labels and the term "1:1" are removed first; then a number with decimals must be a mean or
-    change, a number with ``%`` a percentage, a whole number an ``n``, a count of responses, a
-    threshold of the policy or a scale point of the axis.
+    Wave labels, answer labels with digits and the term "1:1" are removed first; then a number with
+    decimals must be a mean or change (of cut ``all`` or a cadence cut), a number with ``%`` a
+    percentage (favourable, answer share, cadence and length share, response rate), a whole number
+    an ``n``, a count of responses, a threshold of the policy (scores, distributions) or a scale
+    point of the axis.
     """
     pol = {**DEFAULT_POLICY, **(policy or {})}
     md, pd_ = pol["mean_decimals"], pol["percent_decimals"]
@@ -116,10 +129,12 @@ def unexplained_numbers(html: str, rows: pd.DataFrame, *, waves, policy=None) ->
     means = {f"{v:.{md}f}" for v in values[~is_pct & (measure != "responses")]}
     pcts = {f"{v:.{pd_}f}" for v in values[is_pct]}
     ints = {str(int(n)) for n in rows["n"]} | {str(int(v)) for v in values[measure == "responses"]}
-    ints |= {str(pol["min_scores"])} | SCALE_POINTS
+    ints |= {str(pol["min_scores"]), str(pol["min_distribution"])} | SCALE_POINTS
     text = " ".join(parse(html).text)
     for w in sorted(waves, key=len, reverse=True):
         text = text.replace(w, " ")
+    for label in ANSWER_LABELS:
+        text = text.replace(label, " ")
     text = text.replace("1:1", " ")
     bad = []
     for number, pct in _NUMBER.findall(text):

@@ -56,6 +56,8 @@ def test_report_in_chromium(tmp_path, sample_reports, sample_release, state):
     ]
     org_depth = rows[(rows["unit"] == "org") & (rows["measure"] == "depth:mean") & (rows["cut"] == "all")]
     assert f"{org_depth['value'].item():.2f}" in html
+    assert "Your 1:1 rhythm" in html and 'id="depth-by-cadence"' in html
+    assert "Comparison with teams of the same cadence:" in html
     if state == "suppressed":
         assert "Results for your team are not shown." in html
     else:

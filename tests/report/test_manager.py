@@ -13,8 +13,10 @@ from toolkit.report.manager import _audience_data
 
 
 def _audience_rows(release, team, wave=WAVE):
+    """The rows a report may print: its audience's, this wave, cut ``all`` and the cadence cuts."""
     rows = release[release["audience"] == f"manager:{team}"]
-    return rows[(rows["wave"] == wave) & (rows["cut"] == "all")]
+    cut = rows["cut"].astype(str)
+    return rows[(rows["wave"] == wave) & ((cut == "all") | cut.str.startswith("cadence="))]
 
 
 def test_manifest_lists_every_team(sample_reports, units):
@@ -95,10 +97,7 @@ def test_key_figures_are_printed(sample_reports, sample_release):
     rate = rows[(rows["unit"] == "t01") & (rows["measure"] == "response_rate")]["value"].item()
     assert f"{depth:.2f}" in html and f"{rate:.0f}%" in html
     assert "Comments are not part of this report." in html
-    assert (
-        'Comparison with teams of the same cadence:</strong> <span class="not-published">not in this release'
-        in html
-    )
+    assert "Comparison with teams of the same cadence:</strong>" in html
     assert "Results for your team are not shown" not in html
 
 
@@ -108,6 +107,7 @@ def test_distributions_where_published(sample_reports, sample_release):
         (sample_release["audience"].astype(str) == "manager:" + sample_release["unit"].astype(str))
         & (sample_release["wave"] == WAVE)
         & sample_release["measure"].astype(str).str.contains(":share:")
+        & ~sample_release["measure"].astype(str).str.startswith(("cadence:", "meeting_length:"))
     ]
     with_dist = set(shares["unit"].astype(str))
     assert with_dist, "the sample should publish some team distributions"
@@ -212,3 +212,104 @@ def test_write_reports_only_selected_teams(tmp_path, sample_release, survey, uni
     )
     with pytest.raises(ValueError, match="teams must be units of kind team"):
         write_manager_reports(sample_release, survey, units, wave=WAVE, out_dir=tmp_path, teams=["org"])
+
+
+# --------------------------------------------------------------------------- cadence
+
+
+def _team_cadence(release, team, item="cadence"):
+    rows = _audience_rows(release, team)
+    rows = rows[(rows["unit"] == team) & rows["measure"].astype(str).str.startswith(f"{item}:share:")]
+    return {str(m).rsplit(":", 1)[1]: v for m, v in zip(rows["measure"], rows["value"], strict=True)}
+
+
+def _section(html, anchor):
+    return html.split(f'id="{anchor}"')[1].split("</section>")[0]
+
+
+def test_rhythm_shows_published_cadence_and_length(sample_reports, sample_release, survey):
+    out, manifest = sample_reports
+    shown = suppressed = 0
+    for team, name in zip(manifest["team"], manifest["file"], strict=True):
+        html = (out / name).read_text(encoding="utf-8")
+        rhythm = _section(html, "h-rhythm")
+        for item, scale in (("cadence", "cadence"), ("meeting_length", "length")):
+            shares = _team_cadence(sample_release, team, item)
+            if shares:
+                shown += 1
+                for code, v in shares.items():
+                    assert f"{survey.scales[scale].label_of(code)}: {v:.0f}%" in rhythm, (team, code)
+            else:
+                suppressed += 1
+        n_bars = rhythm.count('class="dist rhythm-dist"')
+        n_off = rhythm.count("rhythm-suppressed")
+        assert n_bars + n_off == 2, team
+        assert n_bars == sum(
+            bool(_team_cadence(sample_release, team, i)) for i in ("cadence", "meeting_length")
+        )
+        if n_off:
+            assert "Not published: fewer than 10 people in your team answered" in rhythm
+    assert shown and suppressed
+
+
+def test_same_cadence_comparison(sample_reports, sample_release, survey):
+    out, manifest = sample_reports
+    compared = 0
+    for team, name in zip(manifest["team"], manifest["file"], strict=True):
+        html = (out / name).read_text(encoding="utf-8")
+        shares = _team_cadence(sample_release, team)
+        para = html.split('id="same-cadence"')[1].split("</p>")[0]
+        if not shares:
+            assert "not published: your team's cadence is not published" in para, team
+            assert "same cadence</th>" not in html, team
+            continue
+        mode = max(shares, key=lambda c: (shares[c], -list(survey.scales["cadence"].codes).index(c)))
+        label = survey.scales["cadence"].label_of(mode)
+        rows = _audience_rows(sample_release, team)
+        org = rows[(rows["unit"] == "org") & (rows["cut"] == f"cadence={mode}")]
+        if org.empty:
+            assert "not published" in para, team
+            continue
+        compared += 1
+        assert f'("{label}")' in para and "same cadence</th>" in html, team
+        table = html.split('id="scores"')[1].split("</table>")[0]
+        for c in survey.constructs:
+            hit = org[org["measure"] == f"{c}:mean"]
+            if len(hit):
+                row = table.split(survey.constructs[c].label)[1].split("</tr>")[0]
+                assert row.rstrip().endswith(f'<td class="num">{hit["value"].item():.2f}</td>'), (team, c)
+    assert compared
+
+
+def test_depth_by_cadence_table(sample_reports, sample_release, survey):
+    out, _ = sample_reports
+    html = (out / "t01.html").read_text(encoding="utf-8")
+    table = html.split('id="depth-by-cadence"')[1].split("</table>")[0]
+    rows = _audience_rows(sample_release, "t01")
+    depth = rows[(rows["unit"] == "org") & (rows["measure"] == "depth:mean") & (rows["cut"] != "all")]
+    assert len(depth) >= 2
+    for cut, v, n in zip(depth["cut"].astype(str), depth["value"], depth["n"], strict=True):
+        label = survey.scales["cadence"].label_of(cut.split("=", 1)[1])
+        assert label in table and f'<td class="num">{v:.2f}</td><td class="num">{n}</td>' in table
+
+
+def test_cadence_not_published_wording(survey):
+    rel, units = _hand_release(dict.fromkeys(survey.constructs, 3.0))
+    html = manager_report(rel, survey, units, team="tx", wave="2026Q2")
+    rhythm = _section(html, "h-rhythm")
+    assert rhythm.count("rhythm-suppressed") == 2 and "Depth by cadence is not published" in rhythm
+    assert "your team's cadence is not published" in html and "same cadence</th>" not in html
+    # a published team distribution and organisation cadence cut: the comparison appears
+    extra = [
+        ("manager:tx", "2026Q2", "tx", "all", f"cadence:share:{code}", share, 12)
+        for code, share in (("weekly", 25.0), ("biweekly", 75.0), ("monthly", 0.0))
+    ]
+    extra += [("manager:tx", "2026Q2", "org", "cadence=biweekly", "depth:mean", 3.21, 20)]
+    extra += [("manager:tx", "2026Q2", "org", "cadence=weekly", "depth:mean", 3.05, 15)]
+    rel2 = pd.concat([rel, pd.DataFrame(extra, columns=rel.columns)], ignore_index=True)
+    html = manager_report(rel2, survey, units, team="tx", wave="2026Q2")
+    assert '("Every two weeks")' in html and "same cadence</th>" in html
+    table = html.split('id="depth-by-cadence"')[1].split("</table>")[0]
+    assert "3.21" in table and "3.05" in table and "(most common in your team)" in table
+    assert "Every week: 25%" in html and "Every two weeks: 75%" in html
+    assert unexplained_numbers(html, rel2, waves=WAVES) == []

@@ -5,8 +5,12 @@ Privacy rests on one rule: a manager report reads nothing but the release rows o
 control). :func:`manager_report` takes those rows first and passes only them on; the renderer
 refuses rows of any other audience. The units table gives only the shape of the organisation
 (parents, kinds, labels); the survey gives only wording (construct labels, item texts, answer
-labels). What the release does not carry, the report says is not published: the team's 1:1
-cadence and length, a comparison with teams of the same cadence, and comments.
+labels). Besides the ``cut=all`` rows it reads the organisation's cadence cuts (``cadence=<code>``):
+the organisation's construct means among the respondents who report the team's most common
+cadence (taken from the team's published cadence distribution, never from responses), and the
+organisation's depth by cadence. What the release does not carry, the report says is not
+published: the team's 1:1 cadence and length when their distributions are suppressed, a comparison
+with teams of the same cadence when it cannot be made from published rows, and comments.
 """
 
 from __future__ import annotations
@@ -236,8 +240,10 @@ def write_manager_reports(
     aud_codes, aud_names = codes_and_labels(release["audience"])
     wave_codes, wave_names = codes_and_labels(release["wave"])
     cut_codes, cut_names = codes_and_labels(release["cut"])
+    cad = _cadence_id(survey)
+    wanted_cut = np.array([c == "all" or (cad is not None and c.startswith(f"{cad}=")) for c in cut_names])
     keep = (wave_codes == (wave_names.index(wave) if wave in wave_names else -2)) & (
-        cut_codes == (cut_names.index("all") if "all" in cut_names else -2)
+        wanted_cut[cut_codes] if len(cut_names) else np.zeros(len(cut_codes), bool)
     )
     idx = np.flatnonzero(keep)
     unit_codes, unit_names = codes_and_labels(release["unit"])
@@ -249,6 +255,7 @@ def write_manager_reports(
         measure_codes[order],
         release["value"].to_numpy()[order],
         release["n"].to_numpy()[order],
+        cut_codes[order],
     )
     del keep, idx, order
     code_of = {a: i for i, a in enumerate(aud_names)}
@@ -257,14 +264,18 @@ def write_manager_reports(
     for t in wanted:
         code = code_of.get(f"manager:{t}", -1)
         lo, hi = (int(bounds[code]), int(bounds[code + 1])) if code >= 0 else (0, 0)
-        a, u, m, v, n = (c[lo:hi] for c in cols)
+        a, u, m, v, n, cc = (c[lo:hi] for c in cols)
         if (a != code).any():  # the privacy choke point: only this audience's rows
             raise ValueError(f"manager report of manager:{t} was given rows of other audiences")
-        data = {
-            (unit_names[uu], measure_names[mm]): (vv, nn)
-            for uu, mm, vv, nn in zip(u.tolist(), m.tolist(), v.tolist(), n.tolist(), strict=True)
-        }
-        view = _View(data, survey, tree, team=t, wave=wave, prev=prev, pol=pol)
+        data, cuts = {}, {}
+        for uu, mm, vv, nn, ci in zip(
+            u.tolist(), m.tolist(), v.tolist(), n.tolist(), cc.tolist(), strict=True
+        ):
+            if cut_names[ci] == "all":
+                data[(unit_names[uu], measure_names[mm])] = (vv, nn)
+            else:
+                cuts[(unit_names[uu], cut_names[ci], measure_names[mm])] = (vv, nn)
+        view = _View(data, survey, tree, team=t, wave=wave, prev=prev, pol=pol, cuts=cuts)
         name = re.sub(r"[^A-Za-z0-9._-]", "_", t) + ".html"
         if name in seen:
             raise ValueError(f"teams {seen[name]!r} and {t!r} map to the same file name {name}")
@@ -351,16 +362,43 @@ def _audience_data(rows: pd.DataFrame, audience: str, wave: str) -> dict:
     }
 
 
+def _cut_data(rows: pd.DataFrame, wave: str, item_id: str | None) -> dict:
+    """(unit, cut, measure) -> (value, n) of ``wave`` for the cuts ``<item_id>=<code>``."""
+    if item_id is None:
+        return {}
+    prefix = f"{item_id}="
+    return {
+        (u, c, m): (float(v), int(n))
+        for u, m, c, w, v, n in zip(
+            _values(rows["unit"]),
+            _values(rows["measure"]),
+            _values(rows["cut"]),
+            _values(rows["wave"]),
+            rows["value"].tolist(),
+            rows["n"].tolist(),
+            strict=True,
+        )
+        if c.startswith(prefix) and w == wave
+    }
+
+
+def _cadence_id(survey: Survey) -> str | None:
+    item = survey.role_item("cadence")
+    return None if item is None else item.id
+
+
 def _render(rows, survey, tree, *, team, wave, prev, pol) -> str:
     data = _audience_data(rows, f"manager:{team}", wave)
-    return _View(data, survey, tree, team=team, wave=wave, prev=prev, pol=pol).html()
+    cuts = _cut_data(rows, wave, _cadence_id(survey))
+    return _View(data, survey, tree, team=team, wave=wave, prev=prev, pol=pol, cuts=cuts).html()
 
 
 class _View:
     """What one manager report shows, computed from its audience's rows alone."""
 
-    def __init__(self, data: dict, survey: Survey, tree: Units, *, team, wave, prev, pol):
-        """``data`` maps (unit, measure) to (value, n): this wave's ``cut=all`` rows of ``manager:<team>``."""
+    def __init__(self, data: dict, survey: Survey, tree: Units, *, team, wave, prev, pol, cuts=None):
+        """``data`` maps (unit, measure) to (value, n): this wave's ``cut=all`` rows of ``manager:<team>``;
+        ``cuts`` maps (unit, cut, measure) to (value, n): its cadence cuts."""
         self.survey, self.tree, self.team, self.wave, self.prev, self.pol = (
             survey,
             tree,
@@ -370,6 +408,11 @@ class _View:
             pol,
         )
         self.data = data
+        self.cuts = cuts or {}
+        self.org = tree.chain(team)[-1]
+        self.cadence_item = survey.role_item("cadence")
+        self.length_item = survey.role_item("meeting_length")
+        self.mode = self._modal_cadence()
         units_seen = {u for u, _ in self.data}
         chain = tree.chain(team)
         self.compare = [u for u in chain[1:] if u in units_seen]  # nearest first
@@ -432,6 +475,7 @@ class _View:
                     if (h := self._get(self.team, f"{c}:change")) is None
                     else fmt_change(h[0], self.pol["mean_decimals"]),
                     "others": [self.mean(u, f"{c}:mean") for u in self.compare],
+                    "same_cadence": self._cadence_mean(self.mode, c),
                 }
             )
         return out
@@ -501,6 +545,85 @@ class _View:
                 out.append({"label": self.survey.constructs[c].label, "questions": items})
         return out
 
+    # -- cadence
+
+    def _shares(self, item) -> list[dict] | None:
+        """The team's published distribution of a cadence or length item, as bar segments."""
+        if item is None:
+            return None
+        scale = self.survey.scale_of(item.id)
+        segs = []
+        for pos, code in enumerate(scale.allowed):
+            hit = self._get(self.team, f"{item.id}:share:{code}")
+            if hit is None:
+                continue
+            segs.append(
+                {
+                    "code": code,
+                    "cls": f"c{pos % 5 + 1}",
+                    "label": scale.label_of(code),
+                    "pct": fmt_pct(hit[0], self.pol["percent_decimals"]),
+                    "width": hit[0],
+                    "n": hit[1],
+                }
+            )
+        return segs or None
+
+    def _modal_cadence(self):
+        """The team's most common cadence answer, from its published distribution only (ties: the
+        first answer of the scale); ``None`` when the distribution is not published."""
+        segs = self._shares(self.cadence_item)
+        if not segs:
+            return None
+        best = max(segs, key=lambda sg: sg["width"])  # max keeps the first of equal shares
+        return best["code"]
+
+    def _cadence_mean(self, code, construct):
+        if code is None:
+            return None
+        hit = self.cuts.get((self.org, f"{self.cadence_item.id}={code}", f"{construct}:mean"))
+        return None if hit is None else fmt_mean(hit[0], self.pol["mean_decimals"])
+
+    def rhythm(self) -> list[dict]:
+        out = []
+        for item, what in ((self.cadence_item, "cadence"), (self.length_item, "usual length")):
+            if item is None:
+                continue
+            segs = self._shares(item)
+            out.append(
+                {
+                    "title": f"Your team's 1:1 {what}",
+                    "text": item.text,
+                    "segments": segs,
+                    "n": None if not segs else str(segs[0]["n"]),
+                }
+            )
+        return out
+
+    def cadence_label(self) -> str | None:
+        if self.mode is None:
+            return None
+        return self.survey.scale_of(self.cadence_item.id).label_of(self.mode)
+
+    def depth_by_cadence(self) -> list[dict]:
+        """The organisation's depth mean by reported cadence: every published cadence cut."""
+        if self.cadence_item is None or "depth" not in self.survey.constructs:
+            return []
+        scale = self.survey.scale_of(self.cadence_item.id)
+        out = []
+        for code in scale.allowed:
+            hit = self.cuts.get((self.org, f"{self.cadence_item.id}={code}", "depth:mean"))
+            if hit is not None:
+                out.append(
+                    {
+                        "label": scale.label_of(code),
+                        "mean": fmt_mean(hit[0], self.pol["mean_decimals"]),
+                        "n": str(hit[1]),
+                        "team": code == self.mode,
+                    }
+                )
+        return out
+
     def prompts(self) -> tuple[str | None, list[dict]]:
         for unit in [self.team, *self.compare]:
             means = {c: h[0] for c in self.constructs if (h := self._get(unit, f"{c}:mean")) is not None}
@@ -520,6 +643,7 @@ class _View:
 
     def html(self) -> str:
         source, prompts = self.prompts()
+        scores = self.scores()
         return (
             environment()
             .get_template("manager.html.j2")
@@ -532,12 +656,18 @@ class _View:
                 min_scores=self.pol["min_scores"],
                 compare=[self.label(u) for u in self.compare],
                 participation=self.participation(),
-                scores=self.scores(),
+                scores=scores,
                 chart=self.chart(),
                 legend=self.legend(),
                 distributions=self.distributions(),
                 prompt_source=source,
                 prompts=prompts,
+                min_distribution=self.pol["min_distribution"],
+                rhythm=self.rhythm(),
+                cadence_label=self.cadence_label(),
+                same_cadence=any(s_["same_cadence"] for s_ in scores),
+                depth_by_cadence=self.depth_by_cadence(),
+                org_label=self.label(self.org),
                 any_change=any((self.team, f"{c}:change") in self.data for c in self.constructs),
             )
         )
