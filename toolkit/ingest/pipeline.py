@@ -159,8 +159,9 @@ def ingest(
     typed, conversion = to_canonical(table, survey)
     typed_flags = careless_flags(typed, survey)
     superseded = typed_flags.index[typed_flags["duplicate"]]
-    # a team taken from the roster is known by construction; check teams the file itself gave
-    team_from_file = read.format == "canonical" or "team" in read.table.columns
+    # a known respondent's team comes from the roster, and an unknown one fails not_in_roster: only
+    # a canonical file, whose teams are its own, needs the schema's known_team check
+    team_from_file = read.format == "canonical"
     checked = validate(
         typed.drop(index=superseded), survey, roster=people if team_from_file else None, source=str(export)
     )
