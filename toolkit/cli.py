@@ -28,6 +28,31 @@ __all__ = ["main"]
 EXIT_OK, EXIT_FOUND, EXIT_UNUSABLE = 0, 1, 2
 
 
+_store_option = click.option(
+    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
+)
+_units_option = click.option(
+    "--units",
+    "units_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="CSV of the organisation: unit, parent, kind.",
+)
+_stored_survey_option = click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The survey definition (YAML) the stored waves answer.",
+)
+_headcount_option = click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV with team (and wave): headcounts for response rates.",
+)
+
+
 def _console(stderr: bool = False) -> Console:
     # a pipe or a log file gets wide lines rather than tables squeezed into 80 columns
     stream = sys.stderr if stderr else sys.stdout
@@ -250,9 +275,7 @@ def simulate_cmd(
     help="CSV with employee_id and team (optionally wave, email, name).",
 )
 @click.option("--wave", required=True, help="The wave label, like 2026Q3.")
-@click.option(
-    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
-)
+@_store_option
 @click.option(
     "--key-file",
     type=click.Path(path_type=Path),
@@ -336,16 +359,8 @@ def ingest_cmd(
 
 
 @main.command("score")
-@click.option(
-    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
-)
-@click.option(
-    "--survey",
-    "survey_file",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="The survey definition (YAML) the stored waves answer.",
-)
+@_store_option
+@_stored_survey_option
 @click.option(
     "--wave", "waves", multiple=True, help="A stored wave (repeat for several; default: every wave)."
 )
@@ -437,29 +452,10 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
 
 
 @main.command("release")
-@click.option(
-    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
-)
-@click.option(
-    "--units",
-    "units_file",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="CSV of the organisation: unit, parent, kind.",
-)
-@click.option(
-    "--survey",
-    "survey_file",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="The survey definition (YAML) the stored waves answer.",
-)
-@click.option(
-    "--roster",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="CSV with team (and wave): headcounts for response rates.",
-)
+@_store_option
+@_units_option
+@_stored_survey_option
+@_headcount_option
 @click.option(
     "--policy",
     "policy_file",
@@ -503,16 +499,8 @@ def release_cmd(
 
 
 @main.command("compare")
-@click.option(
-    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
-)
-@click.option(
-    "--survey",
-    "survey_file",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="The survey definition (YAML) the stored waves answer.",
-)
+@_store_option
+@_stored_survey_option
 @click.option("--wave", required=True, help="The stored wave to analyse.")
 @click.option(
     "--units",
@@ -733,23 +721,9 @@ def _build_release(store_dir: Path, survey, units_file: Path, roster: Path | Non
 
 
 @main.command("report")
-@click.option(
-    "--store", "store_dir", type=click.Path(path_type=Path), required=True, help="The wave store folder."
-)
-@click.option(
-    "--units",
-    "units_file",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="CSV of the organisation: unit, parent, kind.",
-)
-@click.option(
-    "--survey",
-    "survey_file",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="The survey definition (YAML) the stored waves answer.",
-)
+@_store_option
+@_units_option
+@_stored_survey_option
 @click.option("--wave", required=True, help="The wave to report on.")
 @click.option(
     "--out",
@@ -758,12 +732,7 @@ def _build_release(store_dir: Path, survey, units_file: Path, roster: Path | Non
     required=True,
     help="Folder for <team>.html, manifest.csv and organisation.html.",
 )
-@click.option(
-    "--roster",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="CSV with team (and wave): headcounts for response rates.",
-)
+@_headcount_option
 @click.option(
     "--teams",
     "teams_file",
