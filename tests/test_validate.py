@@ -258,3 +258,16 @@ def test_any_corruption_ends_valid_or_quarantined(mini_survey, cells):
     assert set(result.failures["row"]) == set(result.quarantine.index)
     assert result.quarantine["reasons"].str.len().gt(0).all()
     response_schema(mini_survey).validate(result.valid)  # what passes really is canonical
+
+
+def test_clean_codes_take_the_arrow_cast_and_agree_with_the_exact_path():
+    from toolkit.validate import _arrow_int8, _to_int8
+
+    clean = pd.Series(["1", "5", None, "9", "03"] * 3, dtype="str", index=range(10, 25))
+    fast = _arrow_int8(clean)
+    assert fast is not None and list(fast.index) == list(clean.index)
+    exact, failed, _ = _to_int8(pd.Series(clean.to_numpy(dtype=object), index=clean.index))
+    pd.testing.assert_series_equal(fast, exact)
+    assert not failed.any()
+    for dirty in (["1", "abc"], ["1", "300"], ["1", "4.0"], ["1", " 2"]):
+        assert _arrow_int8(pd.Series(dirty, dtype="str")) is None  # left to the exact path, which reports it

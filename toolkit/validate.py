@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.errors import InputError
 from toolkit.schema import canonical_dtypes, frame_rules, response_schema
@@ -163,7 +165,7 @@ def validate(
     schema = response_schema(survey, roster=roster)
     try:
         schema.validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except pandera.errors.SchemaErrors as exc:
         failures.extend(_schema_failures(exc.failure_cases, schema, responses, survey))
     table = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
     table = _dedupe_failures(table, responses, survey)
@@ -229,6 +231,9 @@ def _as_text_if_object(s: pd.Series) -> pd.Series:
 def _to_int8(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     if s.dtype == "Int8":
         return s, pd.Series(False, index=s.index), ""
+    fast = _arrow_int8(s)
+    if fast is not None:
+        return fast, pd.Series(False, index=s.index), ""
     # convert each distinct value once: a column of a million answers holds a handful
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     distinct = pd.Series(uniques)
@@ -240,6 +245,19 @@ def _to_int8(s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     conv = pd.Series(pd.arrays.IntegerArray(values, ~good), index=s.index)
     failed = pd.Series((codes >= 0) & ~good, index=s.index)
     return conv, failed, "not a whole-number code"
+
+
+def _arrow_int8(s: pd.Series) -> pd.Series | None:
+    """Text that is all clean whole-number codes, cast by Arrow in one pass (several times faster
+    than factorising); ``None`` when any value is not, so that the exact path reports it."""
+    if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+        return None
+    try:
+        codes = pc.cast(pa.array(s, from_pandas=True), pa.int8())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values = codes.to_pandas(types_mapper={pa.int8(): pd.Int8Dtype()}.get).array
+    return pd.Series(values, index=s.index)
 
 
 def _to_category(s: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
@@ -288,7 +306,7 @@ def _check_columns(responses: pd.DataFrame, survey: Survey, source: str | None) 
 
 
 def _schema_failures(
-    cases: pd.DataFrame, schema: pa.DataFrameSchema, responses: pd.DataFrame, survey: Survey
+    cases: pd.DataFrame, schema: pandera.DataFrameSchema, responses: pd.DataFrame, survey: Survey
 ) -> list[tuple]:
     rules = frame_rules(survey)
     out: list[tuple] = []
