@@ -23,6 +23,19 @@ def run():
     return invoke
 
 
+def _sample_store(tmp_path, survey, *waves):
+    """A store holding the sample's Qualtrics exports of ``waves``, ingested with the sample's key."""
+    from toolkit.ingest.pipeline import ingest
+    from toolkit.simulate import pseudonym_key
+
+    roster = pd.read_csv(SAMPLE / "roster.csv", dtype="str")
+    store = tmp_path / "store"
+    for wave in waves:
+        export = SAMPLE / "exports" / f"qualtrics_{wave}.csv"
+        ingest(export, survey, roster=roster, wave=wave, store=store, key=pseudonym_key(2026))
+    return store
+
+
 def test_survey_check_ok(run):
     result = run("survey", "check", SURVEY_PATH)
     assert result.exit_code == 0
@@ -212,19 +225,7 @@ def test_simulate_bad_arguments_are_exit_2(run, tmp_path, args, message):
 
 
 def test_release_writes_parquet_and_csv_with_the_release_columns(run, tmp_path, survey):
-    from toolkit.ingest.pipeline import ingest
-    from toolkit.simulate import pseudonym_key
-
-    roster = pd.read_csv(SAMPLE / "roster.csv", dtype="str")
-    store = tmp_path / "store"
-    ingest(
-        SAMPLE / "exports" / "qualtrics_2026Q1.csv",
-        survey,
-        roster=roster,
-        wave="2026Q1",
-        store=store,
-        key=pseudonym_key(2026),
-    )
+    store = _sample_store(tmp_path, survey, "2026Q1")
     out = tmp_path / "release"
     result = run(
         "release",
@@ -265,20 +266,7 @@ def test_power_gives_the_mde_or_the_teams_needed(run):
 
 
 def test_report_writes_a_report_per_team_a_manifest_and_the_heatmap(run, tmp_path, survey):
-    from toolkit.ingest.pipeline import ingest
-    from toolkit.simulate import pseudonym_key
-
-    roster = pd.read_csv(SAMPLE / "roster.csv", dtype="str")
-    store = tmp_path / "store"
-    for wave in ("2026Q1", "2026Q2"):
-        ingest(
-            SAMPLE / "exports" / f"qualtrics_{wave}.csv",
-            survey,
-            roster=roster,
-            wave=wave,
-            store=store,
-            key=pseudonym_key(2026),
-        )
+    store = _sample_store(tmp_path, survey, "2026Q1", "2026Q2")
     out = tmp_path / "reports"
     args = [
         "report",
@@ -307,19 +295,7 @@ def test_report_writes_a_report_per_team_a_manifest_and_the_heatmap(run, tmp_pat
 
 
 def test_compare_prints_adjusted_contrasts_and_writes_table_and_forest_plot(run, tmp_path, survey):
-    from toolkit.ingest.pipeline import ingest
-    from toolkit.simulate import pseudonym_key
-
-    roster = pd.read_csv(SAMPLE / "roster.csv", dtype="str")
-    store = tmp_path / "store"
-    ingest(
-        SAMPLE / "exports" / "qualtrics_2026Q1.csv",
-        survey,
-        roster=roster,
-        wave="2026Q1",
-        store=store,
-        key=pseudonym_key(2026),
-    )
+    store = _sample_store(tmp_path, survey, "2026Q1")
     args = ["compare", "--store", store, "--survey", SURVEY_PATH, "--wave", "2026Q1"]
     result = run(
         *args, "--units", SAMPLE / "units.csv", "--roster", SAMPLE / "roster.csv", "--outcome", "depth"
