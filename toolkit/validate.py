@@ -177,7 +177,10 @@ def _split(source: pd.DataFrame, typed: pd.DataFrame, failures: pd.DataFrame) ->
     bad = pd.unique(failures["row"])
     quarantine = source.loc[source.index.isin(bad)].copy()
     quarantine["reasons"] = _reasons(failures).reindex(quarantine.index).astype("str")
-    return Validation(valid=typed.loc[~typed.index.isin(bad)], quarantine=quarantine, failures=failures)
+    keep = ~typed.index.isin(bad)
+    # the common case, nothing to hold back: no copy of a table that may have a million rows
+    valid = typed if keep.all() else typed.loc[keep]
+    return Validation(valid=valid, quarantine=quarantine, failures=failures)
 
 
 def to_canonical(responses: pd.DataFrame, survey: Survey) -> tuple[pd.DataFrame, list[tuple]]:
