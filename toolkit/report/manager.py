@@ -347,19 +347,7 @@ def _audience_data(rows: pd.DataFrame, audience: str, wave: str) -> dict:
     present = set(_values(rows["audience"].drop_duplicates()))
     if present - {audience}:  # the privacy choke point: never render another audience's rows
         raise ValueError(f"manager report of {audience} was given rows of {sorted(present - {audience})}")
-    return {
-        (u, m): (float(v), int(n))
-        for u, m, c, w, v, n in zip(
-            _values(rows["unit"]),
-            _values(rows["measure"]),
-            _values(rows["cut"]),
-            _values(rows["wave"]),
-            rows["value"].tolist(),
-            rows["n"].tolist(),
-            strict=True,
-        )
-        if c == "all" and w == wave
-    }
+    return {(u, m): vn for u, c, m, vn in _cells(rows, wave) if c == "all"}
 
 
 def _cut_data(rows: pd.DataFrame, wave: str, item_id: str | None) -> dict:
@@ -367,19 +355,22 @@ def _cut_data(rows: pd.DataFrame, wave: str, item_id: str | None) -> dict:
     if item_id is None:
         return {}
     prefix = f"{item_id}="
-    return {
-        (u, c, m): (float(v), int(n))
-        for u, m, c, w, v, n in zip(
-            _values(rows["unit"]),
-            _values(rows["measure"]),
-            _values(rows["cut"]),
-            _values(rows["wave"]),
-            rows["value"].tolist(),
-            rows["n"].tolist(),
-            strict=True,
-        )
-        if c.startswith(prefix) and w == wave
-    }
+    return {(u, c, m): vn for u, c, m, vn in _cells(rows, wave) if c.startswith(prefix)}
+
+
+def _cells(rows: pd.DataFrame, wave: str):
+    """(unit, cut, measure, (value, n)) of every row of ``wave``."""
+    for u, m, c, w, v, n in zip(
+        _values(rows["unit"]),
+        _values(rows["measure"]),
+        _values(rows["cut"]),
+        _values(rows["wave"]),
+        rows["value"].tolist(),
+        rows["n"].tolist(),
+        strict=True,
+    ):
+        if w == wave:
+            yield u, c, m, (float(v), int(n))
 
 
 def _cadence_id(survey: Survey) -> str | None:
