@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 
 from toolkit.errors import SecretKeyError
 
-__all__ = ["ENV_VAR", "MIN_KEY_BYTES", "check_key_location", "load_key", "pseudonymise"]
+__all__ = ["ENV_VAR", "MIN_KEY_BYTES", "check_key_location", "load_key", "normalise_ids", "pseudonymise"]
 
 #: The environment variable that holds the secret key when no key file is given.
 ENV_VAR = "ONEONONE_KEY"
@@ -205,6 +205,25 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     hashed = _pseudonyms(_hmac_digests(key, distinct))
     out = hashed.take(encoded.indices)
     return pd.Series(pd.array(out, dtype="str"), index=ids.index, name=ids.name)
+
+
+def normalise_ids(ids: pd.Series) -> pd.Series:
+    """Employee ids as :func:`pseudonymise` reads them: ``str(id).strip().casefold()``.
+
+    Blank ids become missing; whole-number floats (ids read from a column with gaps) lose
+    their ``.0``. Joining a roster on these keys matches exactly the ids that get the same
+    pseudonym.
+
+    Examples
+    --------
+    >>> normalise_ids(pd.Series([" E001 ", "", None])).tolist()
+    ['e001', nan, nan]
+    >>> normalise_ids(pd.Series([1002.0, None])).tolist()
+    ['1002', nan]
+    """
+    if not isinstance(ids, pd.Series):
+        raise TypeError(f"ids must be a pandas Series, got {type(ids).__name__}")
+    return pd.Series(pd.array(_normalise(_as_text(ids)), dtype="str"), index=ids.index, name=ids.name)
 
 
 def _as_text(ids: pd.Series) -> pa.Array:

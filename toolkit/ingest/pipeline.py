@@ -19,6 +19,7 @@ no-op; a different export for a stored wave needs ``replace=True``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import pandas as pd
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.errors import InputError
 from toolkit.ingest.export import Export, read_export
-from toolkit.pseudonym import pseudonymise
+from toolkit.pseudonym import normalise_ids, pseudonymise
 from toolkit.schema import WAVE_PATTERN
 from toolkit.scrub import scrub_text
 from toolkit.store import file_sha256, manifest, store_wave
@@ -130,30 +131,34 @@ def ingest(
         raise ValueError(f"min_invited must be a whole number of at least 3; got {min_invited!r}")
     export = Path(export)
     people = _roster_of_wave(roster, wave)
-    sha = file_sha256(export) if export.is_file() else None
     previous = _stored_entry(store, wave)
-    if (
-        previous is not None
-        and sha is not None
-        and previous.get("source_sha256") == sha
-        and (previous.get("survey_id"), previous.get("survey_version")) == (survey.id, survey.version)
-    ):
-        return IngestResult(
-            wave=wave,
-            status="unchanged",
-            source=str(export),
-            format="",
-            rows_read=previous["rows_read"],
-            rows_stored=previous["rows_stored"],
-            rows_quarantined=previous["rows_quarantined"],
-            store=str(store),
-        )
-
-    read = read_export(export, survey, format=format, timezone=timezone)
-    if read.format == "canonical":
-        table, join_failures = _canonical(read, survey, people, wave, key)
-    else:
-        table, join_failures = _pseudonymised(read, survey, people, wave, key)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest") as pool:
+        # Hashing (the file's SHA-256, the roster's pseudonyms) runs beside the reader, whose
+        # Arrow parser releases the GIL: on a million rows that hides most of their cost.
+        # A wave stored before needs the file's hash first, to skip an unchanged export.
+        sha = pool.submit(file_sha256, export) if export.is_file() else None
+        if previous is not None and sha is not None and _unchanged(previous, sha.result(), survey):
+            return IngestResult(
+                wave=wave,
+                status="unchanged",
+                source=str(export),
+                format="",
+                rows_read=previous["rows_read"],
+                rows_stored=previous["rows_stored"],
+                rows_quarantined=previous["rows_quarantined"],
+                store=str(store),
+            )
+        roster_pseudonyms = pool.submit(pseudonymise, people["_key"], key)
+        try:
+            read = read_export(export, survey, format=format, timezone=timezone)
+        except BaseException:
+            roster_pseudonyms.cancel()
+            raise
+        if read.format == "canonical":
+            table, join_failures = _canonical(read, survey, people, wave, roster_pseudonyms.result())
+        else:
+            table, join_failures = _pseudonymised(read, survey, people, wave, key, roster_pseudonyms.result())
+        sha = None if sha is None else sha.result()
     # convert once: careless flags and the schema both work on canonical dtypes; values that
     # cannot be converted are failures of their own (and the quarantine keeps them as given)
     typed, conversion = to_canonical(table, survey)
@@ -231,7 +236,15 @@ def _roster_of_wave(roster: pd.DataFrame, wave: str) -> pd.DataFrame:
 
 
 def _norm(ids: pd.Series) -> pd.Series:
-    return ids.astype("str").str.strip().str.casefold().replace("", pd.NA)
+    return normalise_ids(ids)
+
+
+def _unchanged(previous: dict, sha: str, survey: Survey) -> bool:
+    """Whether the stored wave came from this very file, under this survey version."""
+    return previous.get("source_sha256") == sha and (
+        previous.get("survey_id"),
+        previous.get("survey_version"),
+    ) == (survey.id, survey.version)
 
 
 def _stored_entry(store: str | Path, wave: str) -> dict | None:
@@ -241,9 +254,13 @@ def _stored_entry(store: str | Path, wave: str) -> dict | None:
 
 
 def _pseudonymised(
-    read: Export, survey: Survey, people: pd.DataFrame, wave: str, key: bytes
+    read: Export, survey: Survey, people: pd.DataFrame, wave: str, key: bytes, roster_pseudonyms: pd.Series
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The export as a canonical-shaped table (text values), identified by pseudonym only."""
+    """The export as a canonical-shaped table (text values), identified by pseudonym only.
+
+    ``roster_pseudonyms`` are the pseudonyms of ``people["_key"]``: a respondent found in the
+    roster takes theirs, and only the others are hashed here.
+    """
     raw = read.table
     # hash lookups (Index.get_indexer), not isin/map: string isin is slow on a million rows
     roster_keys = pd.Index(people["_key"])
@@ -268,7 +285,12 @@ def _pseudonymised(
     if "team" in raw.columns:
         team = team.fillna(raw["team"].astype("str"))
     out = pd.DataFrame(index=raw.index)
-    out["respondent"] = pseudonymise(employee, key)
+    respondent = pd.Series(
+        np.where(known, roster_pseudonyms.to_numpy(dtype=object)[at], None), index=raw.index, dtype="str"
+    )
+    if not known.all():
+        respondent[~known] = pseudonymise(employee[~known], key)
+    out["respondent"] = respondent
     out["wave"] = wave
     out["team"] = team.astype("str")
     out["submitted_at"] = raw["submitted_at"] if "submitted_at" in raw.columns else pd.NaT
@@ -294,7 +316,7 @@ def _join_keys(read: Export) -> tuple[str, ...]:
 
 
 def _canonical(
-    read: Export, survey: Survey, people: pd.DataFrame, wave: str, key: bytes
+    read: Export, survey: Survey, people: pd.DataFrame, wave: str, roster_pseudonyms: pd.Series
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A canonical file is already pseudonymised: check its wave, and find each respondent in the
     roster by pseudonymising the roster's employee ids with the same key."""
@@ -308,8 +330,11 @@ def _canonical(
             path=read.source,
             column="wave",
         )
-    roster_pseudonyms = set(pseudonymise(people["_key"], key).dropna())
-    known = table["respondent"].isin(roster_pseudonyms) if "respondent" in table.columns else False
+    known = (
+        table["respondent"].isin(set(roster_pseudonyms.dropna()))
+        if "respondent" in table.columns
+        else False
+    )
     failures = _not_in_roster(
         table.index[~known], f"the pseudonym matches nobody in the roster of wave {wave} under this key"
     )
