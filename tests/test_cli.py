@@ -246,6 +246,11 @@ def test_release_writes_parquet_and_csv_with_the_release_columns(run, tmp_path, 
     assert len(pd.read_csv(out.with_suffix(".csv"))) == len(table)
     assert {"analyst", "manager:t01"} <= set(table["audience"])
     assert (table["measure"] == "response_rate").any()
+    comments = pd.read_parquet(tmp_path / "release_comments.parquet")
+    assert list(comments.columns) == ["audience", "wave", "unit", "item", "comment", "n"]
+    assert len(comments) and (comments["n"] >= 10).all()
+    assert len(pd.read_csv(tmp_path / "release_comments.csv")) == len(comments)
+    assert "comments:" in result.output
     bad = run(
         "release", "--store", store, "--units", tmp_path / "nope.csv", "--survey", SURVEY_PATH, "--out", out
     )
@@ -290,6 +295,7 @@ def test_report_writes_a_report_per_team_a_manifest_and_the_heatmap(run, tmp_pat
     assert manifest["file"].map(lambda f: (out / f).is_file()).all()
     assert set(manifest["manager"]) <= set(pd.read_csv(SAMPLE / "teams.csv")["manager"])
     assert (out / "organisation.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert any("<blockquote>" in (out / f).read_text(encoding="utf-8") for f in manifest["file"])
     missing = run(*args, "--wave", "2031Q1")
     assert missing.exit_code == 2 and "wave 2031Q1 is not in the store" in missing.output
 

@@ -11,6 +11,7 @@ from toolkit.agreement import agreement, icc, rwg
 from toolkit.cadence import cadence_omnibus, compare_cadence, moderation
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.codebook import codebook, write_codebook
+from toolkit.comments import release_comments
 from toolkit.disclosure import load_policy, release
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
@@ -73,6 +74,7 @@ __all__ = [
     "read_canonical",
     "read_export",
     "release",
+    "release_comments",
     "reliability",
     "response_schema",
     "rwg",

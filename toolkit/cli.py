@@ -468,7 +468,7 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
     "out_file",
     type=click.Path(path_type=Path),
     required=True,
-    help="The release, written as <out>.parquet and <out>.csv.",
+    help="The release, written as <out>.parquet and <out>.csv; its comments as <out>_comments.parquet/.csv.",
 )
 @_errors_exit
 def release_cmd(
@@ -483,19 +483,28 @@ def release_cmd(
     import pandas as pd
 
     s = load_survey(survey_file)
-    table = _build_release(store_dir, s, units_file, roster, policy_file)
+    table, comments = _build_release(store_dir, s, units_file, roster, policy_file)
     out = _console()
     stem = out_file.with_suffix("")
+    notes = stem.with_name(stem.name + "_comments")
     plain = table.astype(dict.fromkeys(("audience", "wave", "unit", "cut", "measure"), "str"))
     atomic_write(stem.with_suffix(".parquet"), lambda tmp: plain.to_parquet(tmp, index=False))
     atomic_write(stem.with_suffix(".csv"), lambda tmp: plain.to_csv(tmp, index=False))
+    atomic_write(notes.with_suffix(".parquet"), lambda tmp: comments.to_parquet(tmp, index=False))
+    atomic_write(notes.with_suffix(".csv"), lambda tmp: comments.to_csv(tmp, index=False))
     audiences = plain["audience"].str.split(":").str[0].value_counts()
     out.print(
         f"release: {len(table)} numbers for {plain['audience'].nunique()} audiences "
         f"({', '.join(f'{n} {k}' for k, n in audiences.items())} rows), waves "
         f"{', '.join(sorted(pd.unique(plain['wave'])))}"
     )
+    shown = comments[comments["audience"] == "analyst"]
+    out.print(
+        f"comments: {len(shown)} published in {shown.groupby(['wave', 'unit']).ngroups} sets of at least "
+        f"the threshold's respondents ({len(comments)} rows over all audiences)"
+    )
     out.print(f"written: {stem.with_suffix('.parquet')} and {stem.with_suffix('.csv')}")
+    out.print(f"written: {notes.with_suffix('.parquet')} and {notes.with_suffix('.csv')}")
 
 
 @main.command("compare")
@@ -704,12 +713,14 @@ def power_cmd(
 
 
 def _build_release(store_dir: Path, survey, units_file: Path, roster: Path | None, policy_file: Path | None):
-    """The release of every stored wave, with response rates when a roster gives headcounts."""
+    """The release and the comment release of every stored wave; response rates when a roster gives
+    headcounts, and the roster's names and emails scrubbed from the comments."""
+    from toolkit.comments import release_comments
     from toolkit.disclosure import load_policy, release
     from toolkit.store import load_waves
 
     units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
-    invited = None
+    invited = people = None
     if roster is not None:
         people = _read_roster(roster, required=("team",))
         keys = ["team", "wave"] if "wave" in people.columns else ["team"]
@@ -717,7 +728,9 @@ def _build_release(store_dir: Path, survey, units_file: Path, roster: Path | Non
     policy = load_policy(policy_file)
     responses = load_waves(store_dir, survey=survey)
     with _console().status(f"releasing {len(responses)} responses ..."):
-        return release(responses, survey, units, invited=invited, policy=policy)
+        numbers = release(responses, survey, units, invited=invited, policy=policy)
+        comments = release_comments(responses, survey, units, roster=people, policy=policy)
+    return numbers, comments
 
 
 @main.command("report")
@@ -762,7 +775,7 @@ def report_cmd(
     from toolkit.report import write_manager_reports, write_organisation_report
 
     s = load_survey(survey_file)
-    table = _build_release(store_dir, s, units_file, roster, policy_file)
+    table, comments = _build_release(store_dir, s, units_file, roster, policy_file)
     if wave not in set(table["wave"].astype("str")):
         raise InputError(
             f"wave {wave} is not in the store (it has {', '.join(sorted(set(table['wave'].astype('str'))))})",
@@ -773,7 +786,14 @@ def report_cmd(
     out = _console()
     with out.status(f"writing the reports of wave {wave} ..."):
         manifest = write_manager_reports(
-            table, s, units, wave=wave, out_dir=out_dir, managers=managers, policy=policy_file
+            table,
+            s,
+            units,
+            wave=wave,
+            out_dir=out_dir,
+            managers=managers,
+            policy=policy_file,
+            comments=comments,
         )
         organisation = write_organisation_report(
             table, s, units, wave=wave, out_dir=out_dir, policy=policy_file

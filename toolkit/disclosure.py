@@ -254,7 +254,8 @@ def release(
     every audience that sees such a unit sees them (a manager sees the organisation's).
     ``responses`` counts respondents (``min_scores``); ``response_rate`` is
     :math:`100\,\text{responses}/\text{invited}` for cut ``all`` when at least ``min_invited`` were
-    invited. Comments are never part of the release (``min_comments`` is for the reports).
+    invited. Comments are not numbers: :func:`toolkit.release_comments` releases them, under
+    ``min_comments``.
     Checked by the integer-programming adversary of ``tests/privacy``.
 
     Examples

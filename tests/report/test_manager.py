@@ -19,6 +19,11 @@ def _audience_rows(release, team, wave=WAVE):
     return rows[(rows["wave"] == wave) & ((cut == "all") | cut.str.startswith("cadence="))]
 
 
+def _audience_comments(comments, team, wave=WAVE):
+    """The comment release rows a report may show: its audience's, this wave."""
+    return comments[(comments["audience"] == f"manager:{team}") & (comments["wave"] == wave)]
+
+
 def test_manifest_lists_every_team(sample_reports, units):
     out, manifest = sample_reports
     teams = units.loc[units["kind"] == "team", "unit"].tolist()
@@ -54,12 +59,50 @@ def test_reports_are_self_contained_and_accessible(sample_reports):
         assert "http://" not in html and "https://" not in html, name
 
 
-def test_every_number_is_in_the_audience_rows(sample_reports, sample_release):
+def test_every_number_is_in_the_audience_rows(sample_reports, sample_release, sample_comments):
     out, manifest = sample_reports
     for team, name in zip(manifest["team"], manifest["file"], strict=True):
         html = (out / name).read_text(encoding="utf-8")
-        bad = unexplained_numbers(html, _audience_rows(sample_release, team), waves=WAVES)
+        mine = _audience_comments(sample_comments, team)
+        bad = unexplained_numbers(html, _audience_rows(sample_release, team), waves=WAVES, comments=mine)
         assert bad == [], (team, bad[:10])
+        assert len(parse(html).quotes) == len(mine), team  # every published comment is shown
+
+
+def test_comment_scan_catches_a_foreign_comment(sample_reports, sample_release, sample_comments):
+    out, manifest = sample_reports
+    with_comments = [t for t in manifest["team"] if len(_audience_comments(sample_comments, t))]
+    assert with_comments, "the sample should publish some comments"
+    team = with_comments[0]
+    html = (out / f"{team}.html").read_text(encoding="utf-8")
+    planted = html.replace("</main>", "<blockquote>Ana said 3 things.</blockquote></main>")
+    mine = _audience_comments(sample_comments, team)
+    bad = unexplained_numbers(planted, _audience_rows(sample_release, team), waves=WAVES, comments=mine)
+    assert bad == ["comment 'Ana said 3 things.'"]
+    # without the comment release, every quote is unexplained
+    assert len(unexplained_numbers(html, _audience_rows(sample_release, team), waves=WAVES)) == len(mine)
+
+
+def test_comments_only_from_the_comment_release(sample_reports, sample_comments, units):
+    out, manifest = sample_reports
+    kinds = dict(zip(units["unit"], units["kind"], strict=True))
+    for team, name in zip(manifest["team"], manifest["file"], strict=True):
+        html = (out / name).read_text(encoding="utf-8")
+        mine = _audience_comments(sample_comments, team)
+        section = html.split('id="h-comments"', 1)[1]
+        if mine.empty:
+            assert "No comments can be shown to you this wave" in section, team
+            continue
+        for unit, part in mine.groupby("unit"):
+            n = int(part["n"].iloc[0])
+            assert n >= 10, (team, unit)
+            heading = f"Your team ({n} respondents)" if unit == team else f"{kinds[unit]} {unit}"
+            assert heading in section, (team, unit)
+
+
+def test_report_without_comment_release_says_so(sample_release, survey, units):
+    html = manager_report(sample_release, survey, units, team="t01", wave=WAVE)
+    assert "Comments are not part of this report." in html and "<blockquote>" not in html
 
 
 def test_number_scan_catches_a_planted_number(sample_reports, sample_release):
@@ -78,7 +121,8 @@ def test_no_name_outside_the_audience(sample_reports, sample_release, units, ros
     people = roster["name"].dropna().unique().tolist() + roster["email"].dropna().unique().tolist()
     managers = pd.read_csv("data/sample/teams.csv")["manager"].tolist()
     for team, name in zip(manifest["team"], manifest["file"], strict=True):
-        text = " ".join(parse((out / name).read_text(encoding="utf-8")).text)
+        page = parse((out / name).read_text(encoding="utf-8"))
+        text = " ".join(page.text + page.quotes)
         seen = set(sample_release.loc[sample_release["audience"] == f"manager:{team}", "unit"].astype(str))
         seen.add(team)  # the report names its own team even when none of its rows are published
         for u in all_units:
@@ -96,7 +140,7 @@ def test_key_figures_are_printed(sample_reports, sample_release):
     depth = rows[(rows["unit"] == "t01") & (rows["measure"] == "depth:mean")]["value"].item()
     rate = rows[(rows["unit"] == "t01") & (rows["measure"] == "response_rate")]["value"].item()
     assert f"{depth:.2f}" in html and f"{rate:.0f}%" in html
-    assert "Comments are not part of this report." in html
+    assert "Comments are shown only within a group of at least 10 respondents" in html
     assert "Comparison with teams of the same cadence:</strong>" in html
     assert "Results for your team are not shown" not in html
 
@@ -116,7 +160,9 @@ def test_distributions_where_published(sample_reports, sample_release):
         assert ('class="dist"' in html) == (team in with_dist), team
 
 
-def test_suppressed_team_says_so_and_shows_only_its_audience(sample_reports, sample_release, survey, units):
+def test_suppressed_team_says_so_and_shows_only_its_audience(
+    sample_reports, sample_release, sample_comments, survey, units
+):
     out, manifest = sample_reports
     team = manifest.loc[manifest["suppressed"], "team"].iloc[0]
     rows = _audience_rows(sample_release, team)
@@ -126,7 +172,8 @@ def test_suppressed_team_says_so_and_shows_only_its_audience(sample_reports, sam
     )
     html = (out / f"{team}.html").read_text(encoding="utf-8")
     assert "Results for your team are not shown." in html and "Fewer than 5 people" in html
-    assert unexplained_numbers(html, rows, waves=WAVES) == []
+    mine = _audience_comments(sample_comments, team)
+    assert unexplained_numbers(html, rows, waves=WAVES, comments=mine) == []
 
 
 def test_raising_the_threshold_suppresses_a_team(survey, units, sample_release):

@@ -9,8 +9,9 @@ labels). Besides the ``cut=all`` rows it reads the organisation's cadence cuts (
 the organisation's construct means among the respondents who report the team's most common
 cadence (taken from the team's published cadence distribution, never from responses), and the
 organisation's depth by cadence. What the release does not carry, the report says is not
-published: the team's 1:1 cadence and length when their distributions are suppressed, a comparison
-with teams of the same cadence when it cannot be made from published rows, and comments.
+published: the team's 1:1 cadence and length when their distributions are suppressed, and a
+comparison with teams of the same cadence when it cannot be made from published rows. Comments
+come from the comment release (:func:`toolkit.release_comments`), the rows of the same audience.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def manager_report(
     team: str,
     wave: str,
     policy: Mapping | str | Path | None = None,
+    comments: pd.DataFrame | None = None,
 ) -> str:
     """The HTML report of one team's manager, from the release rows of ``manager:<team>`` only.
 
@@ -154,6 +156,10 @@ def manager_report(
     policy : mapping, str or Path, optional
         The policy the release was made with: its decimals format the numbers exactly as the
         release shows them, and ``min_scores`` is named in the suppressed state.
+    comments : DataFrame, optional
+        The comment release (:func:`toolkit.release_comments`); only the rows of
+        ``manager:<team>`` and ``wave`` are read. Without it the report says that comments are
+        not part of it.
 
     Returns
     -------
@@ -182,7 +188,9 @@ def manager_report(
     audience = f"manager:{team}"
     rows = release[release["audience"] == audience]  # the only rows the report may read
     prev = wave_before(release, wave)
-    return _render(rows, survey, tree, team=team, wave=wave, prev=prev, pol=load_policy(policy))
+    said = None if comments is None else _comment_rows(comments, audience, wave)
+    pol = load_policy(policy)
+    return _render(rows, survey, tree, team=team, wave=wave, prev=prev, pol=pol, comments=said)
 
 
 def write_manager_reports(
@@ -195,6 +203,7 @@ def write_manager_reports(
     managers: pd.DataFrame | None = None,
     policy: Mapping | str | Path | None = None,
     teams: list[str] | None = None,
+    comments: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Write one report per team (``<team>.html``) and ``manifest.csv`` into ``out_dir``.
 
@@ -203,7 +212,7 @@ def write_manager_reports(
 
     Parameters
     ----------
-    release, survey, units, policy
+    release, survey, units, policy, comments
         As in :func:`manager_report`.
     wave : str
         The wave reported.
@@ -259,6 +268,11 @@ def write_manager_reports(
     )
     del keep, idx, order
     code_of = {a: i for i, a in enumerate(aud_names)}
+    said = {}
+    if comments is not None:
+        _check_comments(comments)
+        now = comments[comments["wave"].astype("str") == wave]
+        said = {str(a): part for a, part in now.groupby(now["audience"].astype("str"), sort=False)}
     bounds = np.searchsorted(cols[0], np.arange(len(aud_names) + 1, dtype=cols[0].dtype))
     files, suppressed, seen = [], [], {}
     for t in wanted:
@@ -275,7 +289,8 @@ def write_manager_reports(
                 data[(unit_names[uu], measure_names[mm])] = (vv, nn)
             else:
                 cuts[(unit_names[uu], cut_names[ci], measure_names[mm])] = (vv, nn)
-        view = _View(data, survey, tree, team=t, wave=wave, prev=prev, pol=pol, cuts=cuts)
+        mine = None if comments is None else said.get(f"manager:{t}", comments.iloc[:0])
+        view = _View(data, survey, tree, team=t, wave=wave, prev=prev, pol=pol, cuts=cuts, comments=mine)
         name = re.sub(r"[^A-Za-z0-9._-]", "_", t) + ".html"
         if name in seen:
             raise ValueError(f"teams {seen[name]!r} and {t!r} map to the same file name {name}")
@@ -378,18 +393,40 @@ def _cadence_id(survey: Survey) -> str | None:
     return None if item is None else item.id
 
 
-def _render(rows, survey, tree, *, team, wave, prev, pol) -> str:
+def _render(rows, survey, tree, *, team, wave, prev, pol, comments=None) -> str:
     data = _audience_data(rows, f"manager:{team}", wave)
     cuts = _cut_data(rows, wave, _cadence_id(survey))
-    return _View(data, survey, tree, team=team, wave=wave, prev=prev, pol=pol, cuts=cuts).html()
+    view = _View(data, survey, tree, team=team, wave=wave, prev=prev, pol=pol, cuts=cuts, comments=comments)
+    return view.html()
+
+
+_COMMENT_COLUMNS = ("audience", "wave", "unit", "item", "comment", "n")
+
+
+def _check_comments(comments: pd.DataFrame) -> None:
+    if not isinstance(comments, pd.DataFrame) or not set(_COMMENT_COLUMNS) <= set(comments.columns):
+        raise ValueError(
+            "comments must be the comment release (toolkit.release_comments) with the columns "
+            + ", ".join(_COMMENT_COLUMNS)
+        )
+
+
+def _comment_rows(comments: pd.DataFrame, audience: str, wave: str) -> pd.DataFrame:
+    """The comment release rows one manager report may read: its audience's, of its wave."""
+    _check_comments(comments)
+    keep = (comments["audience"].astype("str") == audience) & (comments["wave"].astype("str") == wave)
+    return comments[keep]
 
 
 class _View:
     """What one manager report shows, computed from its audience's rows alone."""
 
-    def __init__(self, data: dict, survey: Survey, tree: Units, *, team, wave, prev, pol, cuts=None):
+    def __init__(
+        self, data: dict, survey: Survey, tree: Units, *, team, wave, prev, pol, cuts=None, comments=None
+    ):
         """``data`` maps (unit, measure) to (value, n): this wave's ``cut=all`` rows of ``manager:<team>``;
-        ``cuts`` maps (unit, cut, measure) to (value, n): its cadence cuts."""
+        ``cuts`` maps (unit, cut, measure) to (value, n): its cadence cuts; ``comments`` is this wave's
+        comment release rows of ``manager:<team>`` (``None``: comments are not part of the report)."""
         self.survey, self.tree, self.team, self.wave, self.prev, self.pol = (
             survey,
             tree,
@@ -400,6 +437,9 @@ class _View:
         )
         self.data = data
         self.cuts = cuts or {}
+        if comments is not None and (comments["audience"].astype("str") != f"manager:{team}").any():
+            raise ValueError(f"manager report of manager:{team} was given comments of other audiences")
+        self.comment_rows = comments
         self.org = tree.chain(team)[-1]
         self.cadence_item = survey.role_item("cadence")
         self.length_item = survey.role_item("meeting_length")
@@ -632,6 +672,34 @@ class _View:
                 ]
         return None, []
 
+    def comments(self) -> list[dict] | None:
+        """The comment sets, the team's first, then those of the units above (pooled small teams)."""
+        if self.comment_rows is None:
+            return None
+        rows = self.comment_rows
+        chain = self.tree.chain(self.team)
+        order = {u: i for i, u in enumerate(chain)}
+        items = {it.id: i for i, it in enumerate(self.survey.items)}
+        groups = []
+        for (unit, item), part in rows.groupby([rows["unit"].astype("str"), rows["item"].astype("str")]):
+            n = int(part["n"].iloc[0])
+            if unit == self.team:
+                title = f"Your team ({n} respondents)"
+            else:
+                title = (
+                    f"Teams of {self.label(unit)} whose groups are too small to show their comments "
+                    f"on their own ({n} respondents together)"
+                )
+            groups.append(
+                {
+                    "key": (order.get(unit, len(chain)), items.get(item, len(items))),
+                    "title": title,
+                    "question": self.survey.item(item).text,
+                    "comments": part["comment"].astype("str").tolist(),
+                }
+            )
+        return sorted(groups, key=lambda g: g["key"])
+
     def html(self) -> str:
         source, prompts = self.prompts()
         scores = self.scores()
@@ -660,5 +728,7 @@ class _View:
                 depth_by_cadence=self.depth_by_cadence(),
                 org_label=self.label(self.org),
                 any_change=any((self.team, f"{c}:change") in self.data for c in self.constructs),
+                comments=self.comments(),
+                min_comments=self.pol["min_comments"],
             )
         )
