@@ -28,18 +28,20 @@ def built(survey):
     return scenarios(survey)
 
 
-def _run(survey, built, name, complementary):
+def _run(survey, built, name, complementary, constructs=("depth",)):
     responses, units, team, dept = built[name]
     rel = release(responses, survey, units, complementary=complementary)
     out = []
-    for audience in ("analyst", f"manager:{team}", f"leader:{dept}"):
-        out.append(attack(rel, audience, responses, survey, units, "depth"))
+    for construct in constructs:
+        for audience in ("analyst", f"manager:{team}", f"leader:{dept}"):
+            out.append(attack(rel, audience, responses, survey, units, construct))
     return out
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_nobody_singled_out(survey, built, name):
-    for res in _run(survey, built, name, True):
+    # every construct's scores: each is a family of its own, with its own respondents
+    for res in _run(survey, built, name, True, constructs=tuple(survey.constructs)):
         print(res.summary())
         assert res.timeouts == 0
         assert not res.singled_out, res.summary() + f": {res.singled_out}"
@@ -64,7 +66,8 @@ def test_sample_wave(survey, audience):
     units = pd.read_csv("data/sample/units.csv")
     rel = release(valid, survey, units, audiences=[audience])
     assert rel["cut"].astype(str).str.startswith("cadence=").any()  # the cadence cuts are attacked too
-    res = attack(rel, audience, valid, survey, units, "depth", waves=["2026Q1"])
-    print(res.summary())
-    assert res.timeouts == 0
-    assert not res.singled_out, res.summary() + f": {res.singled_out}"
+    for construct in survey.constructs:
+        res = attack(rel, audience, valid, survey, units, construct, waves=["2026Q1"])
+        print(construct, res.summary())
+        assert res.timeouts == 0
+        assert not res.singled_out, res.summary() + f": {res.singled_out}"
