@@ -313,3 +313,62 @@ def test_compare_prints_adjusted_contrasts_and_writes_table_and_forest_plot(run,
     assert (store / "reports" / "compare_2026Q1.png").stat().st_size > 1000
     unadjusted = run(*args, "--outcome", "depth", "--contrast", "weekly")
     assert unadjusted.exit_code == 2 and "a:b" in unadjusted.output
+
+
+@pytest.fixture
+def two_waves(tmp_path):
+    """An exports folder with the sample's Qualtrics exports of two waves, one per wave."""
+    import shutil
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for wave in ("2026Q1", "2026Q2"):
+        shutil.copy(SAMPLE / "exports" / f"qualtrics_{wave}.csv", folder)
+    return folder
+
+
+def test_run_does_the_quarter_and_a_rerun_changes_nothing(run, tmp_path, two_waves, monkeypatch):
+    from toolkit.simulate import pseudonym_key
+    from toolkit.store import manifest
+
+    monkeypatch.setenv("ONEONONE_KEY", pseudonym_key(2026).decode())
+    out = tmp_path / "out"
+    args = ["run", "--survey", SURVEY_PATH, "--roster", SAMPLE / "roster.csv", "--exports", two_waves]
+    args += ["--wave", "2026Q2", "--out", out, "--no-notebooks"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    for step in ("1/5 ingest", "2/5 score", "3/5 compare", "4/5 release", "5/5 reports"):
+        assert step in result.output
+    assert sorted(manifest(out / "store")["waves"]) == ["2026Q1", "2026Q2"]
+    for path in (
+        "store/reports/measurement_2026Q2.md",
+        "store/reports/compare_2026Q2.csv",
+        "release.parquet",
+        "release_comments.parquet",
+        "reports/manifest.csv",
+        "reports/organisation.html",
+        "reports/t01.html",
+    ):
+        assert (out / path).is_file(), path
+    assert "units.csv beside the roster" not in result.output and "outputs" in result.output
+    written = manifest(out / "store")["waves"]["2026Q2"]["written_at"]
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert "already stored as wave 2026Q2 from this export; nothing to do" in again.output
+    assert manifest(out / "store")["waves"]["2026Q2"]["written_at"] == written
+
+
+def test_run_refuses_without_key_or_with_an_ambiguous_folder(run, tmp_path, two_waves, monkeypatch):
+    from toolkit.simulate import pseudonym_key
+
+    monkeypatch.delenv("ONEONONE_KEY", raising=False)
+    args = ["run", "--survey", SURVEY_PATH, "--roster", SAMPLE / "roster.csv", "--wave", "2026Q2"]
+    args += ["--out", tmp_path / "out", "--no-notebooks"]
+    no_key = run(*args, "--exports", two_waves)
+    assert no_key.exit_code == 2 and "ONEONONE_KEY" in no_key.output
+    assert not (tmp_path / "out" / "store").exists()
+    monkeypatch.setenv("ONEONONE_KEY", pseudonym_key(2026).decode())
+    both = run(*args, "--exports", SAMPLE / "exports")
+    assert both.exit_code == 2 and "several exports name wave 2026Q1" in both.output
+    no_units = run(*args, "--exports", two_waves, "--units", tmp_path / "missing.csv")
+    assert no_units.exit_code == 2 and "missing.csv" in no_units.output

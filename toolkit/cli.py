@@ -309,7 +309,6 @@ def ingest_cmd(
 ) -> None:
     """Ingest a platform export as one wave: pseudonymise, validate, quarantine, store."""
     from toolkit.ingest.pipeline import ingest
-    from toolkit.ingest.report import write_ingest_report
     from toolkit.pseudonym import check_key_location, load_key
 
     if key_file is not None:
@@ -333,6 +332,14 @@ def ingest_cmd(
             )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    _print_ingest(result, export, s, store_dir, out)
+
+
+def _print_ingest(result, export: Path, s, store_dir: Path, out: Console) -> None:
+    """What one ingest did, and its report (written unless the wave was unchanged)."""
+    from toolkit.ingest.report import write_ingest_report
+
+    wave = result.wave
     if result.status == "unchanged":
         out.print(
             f"{export}: already stored as wave {wave} from this export; nothing to do "
@@ -805,6 +812,257 @@ def report_cmd(
     )
     out.print(f"manifest: {Path(out_dir) / 'manifest.csv'}; organisation heatmap: {organisation}")
     out.print(f"open one: file://{(Path(out_dir) / manifest['file'].iloc[0]).resolve()}")
+
+
+@main.command("run")
+@click.option(
+    "--survey",
+    "survey_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The survey definition (YAML) the exports answer.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="CSV with employee_id and team (optionally wave, email, name): joins, headcounts.",
+)
+@click.option(
+    "--exports",
+    "exports_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder of platform exports, one per wave, each named with its wave (qualtrics_2026Q3.csv).",
+)
+@click.option(
+    "--wave", required=True, help="The quarter to analyse; earlier waves in --exports are ingested too."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for everything the run writes.",
+)
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="units.csv (unit, parent, kind) [default: units.csv beside the roster].",
+)
+@click.option(
+    "--teams",
+    "teams_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="teams.csv (team, manager, policy_<wave>) [default: teams.csv beside the roster, if any].",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File holding the secret pseudonym key (default: the ONEONONE_KEY environment variable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help="When a wave has exports of several platforms: the one to ingest (e.g. qualtrics).",
+)
+@click.option(
+    "--policy", "policy_file", type=click.Path(path_type=Path), default=None, help="Disclosure policy (YAML)."
+)
+@click.option(
+    "--truth",
+    "truth_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="truth.json of a simulated organisation: the notebooks show it beside the estimates.",
+)
+@click.option("--no-notebooks", is_flag=True, help="Skip executing the analysis notebooks.")
+@click.option(
+    "--notebook",
+    "notebooks",
+    multiple=True,
+    help="Execute only this notebook (a stem like 06_team_report; repeat) [default: all].",
+)
+@click.pass_context
+@_errors_exit
+def run_cmd(
+    ctx: click.Context,
+    survey_file: Path,
+    roster: Path,
+    exports_dir: Path,
+    wave: str,
+    out_dir: Path,
+    units_file: Path | None,
+    teams_file: Path | None,
+    key_file: Path | None,
+    fmt: str | None,
+    policy_file: Path | None,
+    truth_file: Path | None,
+    no_notebooks: bool,
+    notebooks: tuple[str, ...],
+) -> None:
+    """The quarter in one command: ingest, score, compare, release, reports, notebooks.
+
+    Ingests every export in --exports up to --wave into OUT/store (waves already stored from
+    the same export are skipped, so re-running is cheap and never duplicates), scores and checks
+    the measurement of every wave, compares cadences in --wave, builds the release, writes the
+    manager reports and the organisation heatmap, and executes the analysis notebooks into
+    OUT/notebooks/*.html. Ends with a summary of where everything is.
+    """
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from toolkit.pseudonym import check_key_location, load_key
+    from toolkit.study import ingest_exports
+
+    out = _console()
+    started = time.perf_counter()
+    store = out_dir / "store"
+    units_file = units_file or _beside(roster, "units.csv", required=True, option="--units")
+    teams_file = teams_file or _beside(roster, "teams.csv", required=False, option="--teams")
+    if key_file is not None:
+        check_key_location(key_file, out_dir)
+    key = load_key(key_file=key_file)  # fails early, before any work, when there is no key
+    s = load_survey(survey_file)
+    people = _read_roster(roster, required=("employee_id", "team"))
+    steps = ["ingest", "score", "compare", "release", "reports"] + ([] if no_notebooks else ["notebooks"])
+    timings: dict[str, float] = {}
+
+    def step(name: str) -> None:
+        timings[name] = time.perf_counter()
+        out.rule(f"[bold]{steps.index(name) + 1}/{len(steps)} {name}[/]")
+
+    def bar() -> Progress:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        return Progress(*columns, console=out, transient=True)
+
+    step("ingest")
+    with bar() as progress:
+        task = progress.add_task("ingesting exports", total=None)
+
+        def advance(w: str, path: Path) -> None:
+            progress.update(task, description=f"ingesting {path.name} as {w}")
+
+        results = ingest_exports(
+            exports_dir,
+            survey=s,
+            roster=people,
+            store=store,
+            key=key,
+            format=fmt,
+            up_to=wave,
+            progress=advance,
+        )
+    for result in results:
+        _print_ingest(result, Path(result.source), s, store, out)
+    step("score")
+    ctx.invoke(score_cmd, store_dir=store, survey_file=survey_file, waves=())
+    step("compare")
+    ctx.invoke(
+        compare_cmd,
+        store_dir=store,
+        survey_file=survey_file,
+        wave=wave,
+        units_file=units_file,
+        roster=roster,
+        outcomes=(),
+        contrasts=("weekly:monthly",),
+        method="lmm",
+        cadence_source="reported",
+    )
+    step("release")
+    release_file = out_dir / "release"
+    ctx.invoke(
+        release_cmd,
+        store_dir=store,
+        units_file=units_file,
+        survey_file=survey_file,
+        roster=roster,
+        policy_file=policy_file,
+        out_file=release_file,
+    )
+    step("reports")
+    ctx.invoke(
+        report_cmd,
+        store_dir=store,
+        units_file=units_file,
+        survey_file=survey_file,
+        wave=wave,
+        out_dir=out_dir / "reports",
+        roster=roster,
+        teams_file=teams_file,
+        policy_file=policy_file,
+    )
+    executed = None
+    if not no_notebooks:
+        from toolkit.notebooks import NOTEBOOKS, run_notebooks
+
+        step("notebooks")
+        parameters = {
+            "SURVEY": str(survey_file.resolve()),
+            "EXPORTS": str(exports_dir.resolve()),
+            "ROSTER": str(roster.resolve()),
+            "UNITS": str(units_file.resolve()),
+            "STORE": str(store.resolve()),
+            "WAVE": wave,
+            "FORMAT": fmt,
+            # the kernel inherits the environment; a key file is passed by path, never the key
+            "KEY": str(key_file.resolve()) if key_file is not None else "env",
+            "TRUTH": None if truth_file is None else str(truth_file.resolve()),
+        }
+        if teams_file is not None:
+            parameters["TEAMS"] = str(teams_file.resolve())
+        with bar() as progress:
+            chosen = list(notebooks) or list(NOTEBOOKS)
+            task = progress.add_task("executing notebooks", total=len(chosen))
+
+            def running(stem: str) -> None:
+                progress.update(task, description=f"executing {stem}", completed=chosen.index(stem))
+
+            executed = run_notebooks(
+                out_dir / "notebooks", parameters=parameters, notebooks=chosen, progress=running
+            )
+        for r in executed.itertuples(index=False):
+            out.print(f"{r.notebook}: {r.seconds:.1f} s -> {r.html}")
+    timings["end"] = time.perf_counter()
+    _run_summary(out, out_dir, store, release_file, wave, executed, timings, started)
+
+
+def _beside(roster: Path, name: str, *, required: bool, option: str) -> Path | None:
+    """A file the run needs, by default next to the roster (as in data/sample/)."""
+    path = roster.parent / name
+    if path.is_file():
+        return path
+    if required:
+        raise InputError(f"give {option}: there is no {name} beside the roster {roster}", path=path)
+    return None
+
+
+def _run_summary(out, out_dir, store, release_file, wave, executed, timings, started) -> None:
+    import itertools
+    import time
+
+    names = list(timings)
+    table = Table("step", "seconds", title=f"wave {wave}: done in {time.perf_counter() - started:.0f} s")
+    for a, b in itertools.pairwise(names):
+        table.add_row(a, f"{timings[b] - timings[a]:.1f}")
+    out.print(table)
+    where = Table("what", "where", title="outputs", title_justify="left", box=None)
+    where.add_row("wave store (waves, quarantine, manifest)", str(store))
+    where.add_row("ingest and measurement reports, comparisons", str(store / "reports"))
+    where.add_row("release (every published number), comments", f"{release_file}.parquet, .csv, _comments.*")
+    where.add_row("manager reports and manifest", str(out_dir / "reports" / "manifest.csv"))
+    where.add_row("organisation heatmap", str(out_dir / "reports" / "organisation.html"))
+    if executed is not None:
+        where.add_row("executed notebooks (HTML)", str(out_dir / "notebooks"))
+    out.print(where)
+    out.print(f"open: file://{(out_dir / 'reports' / 'organisation.html').resolve()}")
 
 
 def _read_table(path: Path, *, required: tuple[str, ...], what: str = "table"):
