@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import MINIMAL_SURVEY, SAMPLE, SURVEY_PATH
+from tests.conftest import MINIMAL_SURVEY, ROOT, SAMPLE, SURVEY_PATH
 from toolkit.cli import main
 
 
@@ -372,3 +372,34 @@ def test_run_refuses_without_key_or_with_an_ambiguous_folder(run, tmp_path, two_
     assert both.exit_code == 2 and "several exports name wave 2026Q1" in both.output
     no_units = run(*args, "--exports", two_waves, "--units", tmp_path / "missing.csv")
     assert no_units.exit_code == 2 and "missing.csv" in no_units.output
+
+
+def test_extract_writes_a_k_anonymous_file_with_fresh_pseudonyms(run, tmp_path, survey):
+    import pyreadstat
+
+    store = _sample_store(tmp_path, survey, "2026Q1")
+    args = ["extract", "--store", store, "--survey", SURVEY_PATH, "--units", SAMPLE / "units.csv"]
+    result = run(*args, "--to", "dta", "--out", tmp_path / "x1", "--seed", 3)
+    assert result.exit_code == 0, result.output
+    assert "k = 5" in result.output and "extract_report.md" in result.output
+    data, meta = pyreadstat.read_dta(tmp_path / "x1" / "extract.dta")
+    assert meta.column_names_to_labels["avail_reachable"] == survey.item("avail_reachable").text[:80]
+    stored = set(pd.read_parquet(store / "waves" / "2026Q1.parquet")["respondent"])
+    assert not set(data["respondent"]) & stored
+    second = run(*args, "--to", "csv", "--out", tmp_path / "x2", "--waves", "2026Q1")
+    assert second.exit_code == 0, second.output
+    other = pd.read_csv(tmp_path / "x2" / "extract.csv")
+    assert not set(other["respondent"]) & set(data["respondent"])
+    assert (tmp_path / "x2" / "codebook.csv").is_file()
+    bad = run(*args, "--to", "csv", "--out", tmp_path / "x3", "--k", 1)
+    assert bad.exit_code == 2 and "k" in bad.output
+
+
+def test_survey_diff_lists_changes_and_comparability(run):
+    new = ROOT / "tests" / "fixtures" / "versions" / "one_on_one_pulse_1_1.yaml"
+    result = run("survey", "diff", SURVEY_PATH, new)
+    assert result.exit_code == 0, result.output
+    assert "| reworded | `growth_sponsor` | `growth_supported` | no |" in result.output
+    assert "| `availability` | yes |" in result.output
+    missing = run("survey", "diff", SURVEY_PATH, new.with_name("nope.yaml"))
+    assert missing.exit_code == 2 and "nope.yaml" in missing.output

@@ -14,6 +14,7 @@ from toolkit.codebook import codebook, write_codebook
 from toolkit.comments import release_comments
 from toolkit.disclosure import load_policy, release
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
+from toolkit.extract import Extract, research_extract, write_extract
 from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
 from toolkit.measurement import measurement_summary
 from toolkit.policy import team_policy
@@ -34,8 +35,10 @@ from toolkit.store import load_quarantine, load_waves, store_wave
 from toolkit.survey import Survey, load_survey
 from toolkit.switches import Switches, cadence_switches
 from toolkit.validate import Validation, validate
+from toolkit.versions import comparable_constructs, comparable_items, diff_surveys, format_diff
 
 __all__ = [
+    "Extract",
     "IngestResult",
     "InputError",
     "SecretKeyError",
@@ -53,8 +56,12 @@ __all__ = [
     "careless_failures",
     "careless_flags",
     "codebook",
+    "comparable_constructs",
+    "comparable_items",
     "compare_cadence",
     "construct_correlations",
+    "diff_surveys",
+    "format_diff",
     "icc",
     "ingest",
     "item_block",
@@ -76,6 +83,7 @@ __all__ = [
     "release",
     "release_comments",
     "reliability",
+    "research_extract",
     "response_schema",
     "rwg",
     "score",
@@ -87,6 +95,7 @@ __all__ = [
     "team_policy",
     "validate",
     "write_codebook",
+    "write_extract",
     "write_manager_reports",
     "write_organisation_report",
 ]

@@ -133,6 +133,21 @@ def survey_codebook(file: Path, out_dir: Path) -> None:
         out.print(f"  {path}")
 
 
+@survey.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@_errors_exit
+def survey_diff(old: Path, new: Path) -> None:
+    """List added, removed and reworded items between two survey versions, and which scores stay
+    comparable across the change (from the items' lineage: replaces, comparable)."""
+    from toolkit.versions import comparable_constructs, diff_surveys, format_diff
+
+    before, after = load_survey(old), load_survey(new)
+    _console().print(
+        format_diff(diff_surveys(before, after), comparable_constructs(before, after)), markup=False
+    )
+
+
 @main.command("validate")
 @click.argument("responses", type=click.Path(path_type=Path))
 @click.option(
@@ -812,6 +827,81 @@ def report_cmd(
     )
     out.print(f"manifest: {Path(out_dir) / 'manifest.csv'}; organisation heatmap: {organisation}")
     out.print(f"open one: file://{(Path(out_dir) / manifest['file'].iloc[0]).resolve()}")
+
+
+@main.command("extract")
+@_store_option
+@_stored_survey_option
+@click.option(
+    "--waves",
+    "waves",
+    default=None,
+    help="Comma-separated waves, like 2026Q1,2026Q2 [default: every stored wave].",
+)
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(["sav", "dta", "csv", "parquet"]),
+    required=True,
+    help="sav (SPSS) and dta (Stata) with variable and value labels; csv with codebook.csv; parquet.",
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for the extract."
+)
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="units.csv: teams are coarsened to --level (without it, no unit is extracted).",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["organisation", "division", "department", "team"]),
+    default="division",
+    show_default=True,
+    help="The unit each team is coarsened to (team only with --keep-teams).",
+)
+@click.option(
+    "--k", "k", type=int, default=5, show_default=True, help="Least people per quasi-identifier combination."
+)
+@click.option("--keep-teams", is_flag=True, help="Keep team ids (suppressed where a team is below k).")
+@click.option("--seed", type=int, default=None, help="Seed of the row shuffling (never of the pseudonyms).")
+@_errors_exit
+def extract_cmd(
+    store_dir: Path,
+    survey_file: Path,
+    waves: str | None,
+    to: str,
+    out_dir: Path,
+    units_file: Path | None,
+    level: str,
+    k: int,
+    keep_teams: bool,
+    seed: int | None,
+) -> None:
+    """A research extract: fresh pseudonyms, coarse units, k-anonymous quasi-identifiers.
+
+    Two extracts never share a pseudonym, so they cannot be joined; free text and submission times
+    are not extracted. extract_report.md says what was generalised or suppressed.
+    """
+    from toolkit.extract import research_extract, write_extract
+    from toolkit.store import load_waves
+
+    s = load_survey(survey_file)
+    chosen = None if waves is None else [w.strip() for w in waves.split(",") if w.strip()]
+    responses = load_waves(store_dir, chosen, survey=s)
+    units = _read_table(units_file, required=("unit", "parent", "kind"), what="units") if units_file else None
+    out = _console()
+    with out.status(f"generalising {len(responses)} responses to k = {k} ..."):
+        extract = research_extract(
+            responses, s, units=units, level=level, k=k, keep_teams=keep_teams, rng=seed
+        )
+        paths = write_extract(extract, out_dir, to=to)
+    out.print(extract.summary(), markup=False)
+    out.print("written:")
+    for path in paths:
+        out.print(f"  {path}")
 
 
 @main.command("run")
