@@ -403,3 +403,25 @@ def test_survey_diff_lists_changes_and_comparability(run):
     assert "| `availability` | yes |" in result.output
     missing = run("survey", "diff", SURVEY_PATH, new.with_name("nope.yaml"))
     assert missing.exit_code == 2 and "nope.yaml" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("to", "name"),
+    [
+        ("xlsform", "one_on_one_pulse.xlsx"),
+        ("qualtrics", "one_on_one_pulse.qualtrics.txt"),
+        ("limesurvey", "one_on_one_pulse.limesurvey.txt"),
+        ("html", "one_on_one_pulse.html"),
+    ],
+)
+def test_survey_export_writes_each_form(run, tmp_path, to, name):
+    result = run("survey", "export", SURVEY_PATH, "--to", to, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name).is_file() and name in result.output.replace("\n", "")
+
+
+def test_survey_export_bad_input(run, tmp_path):
+    missing = run("survey", "export", tmp_path / "nope.yaml", "--to", "html")
+    assert missing.exit_code == 2 and "nope.yaml" in missing.output
+    wrong = run("survey", "export", SURVEY_PATH, "--to", "pdf")
+    assert wrong.exit_code == 2 and "pdf" in wrong.output

@@ -15,6 +15,8 @@ from toolkit.comments import release_comments
 from toolkit.disclosure import load_policy, release
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.extract import Extract, research_extract, write_extract
+from toolkit.forms import FORMATS as FORM_FORMATS
+from toolkit.forms import export_form, to_html, to_limesurvey_tsv, to_qualtrics_txt, to_xlsform
 from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
 from toolkit.measurement import measurement_summary
 from toolkit.policy import team_policy
@@ -38,6 +40,7 @@ from toolkit.validate import Validation, validate
 from toolkit.versions import comparable_constructs, comparable_items, diff_surveys, format_diff
 
 __all__ = [
+    "FORM_FORMATS",
     "Extract",
     "IngestResult",
     "InputError",
@@ -61,6 +64,7 @@ __all__ = [
     "compare_cadence",
     "construct_correlations",
     "diff_surveys",
+    "export_form",
     "format_diff",
     "icc",
     "ingest",
@@ -93,6 +97,10 @@ __all__ = [
     "store_wave",
     "summarise",
     "team_policy",
+    "to_html",
+    "to_limesurvey_tsv",
+    "to_qualtrics_txt",
+    "to_xlsform",
     "validate",
     "write_codebook",
     "write_extract",

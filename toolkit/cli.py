@@ -133,6 +133,42 @@ def survey_codebook(file: Path, out_dir: Path) -> None:
         out.print(f"  {path}")
 
 
+@survey.command("export")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(["xlsform", "qualtrics", "limesurvey", "html"]),
+    required=True,
+    help="XLSForm (ODK, KoboToolbox), Qualtrics Advanced Format TXT, LimeSurvey TSV, printable HTML.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The file to write, or an existing folder (then <survey id>.xlsx, .qualtrics.txt, ...).",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Disclosure policy (YAML) whose thresholds the HTML questionnaire states.",
+)
+@_errors_exit
+def survey_export(file: Path, to: str, out: Path, policy_file: Path | None) -> None:
+    """Write the survey as a form to import into a platform, or as a printable questionnaire."""
+    from toolkit.forms import export_form
+
+    s = load_survey(file)
+    try:
+        path = export_form(s, to, out, policy=policy_file)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    _console().print(f"{s.id} {s.version} as {to}: {path}")
+
+
 @survey.command("diff")
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))

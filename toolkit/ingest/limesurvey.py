@@ -80,6 +80,9 @@ def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None 
     require(grid, "submitdate", layout.submitted)
     layout.start = layout.find("startdate", "Date started")
     layout.duration = layout.find("interviewtime", "Total time")
+    # answer codes are at most 5 letters or digits, so a survey's categorical choices are numbered
+    # 1..n on LimeSurvey (toolkit.forms.limesurvey): an "Answer codes" export gives those numbers
+    layout.positions = True
     ids = set()
     for j, name in enumerate(layout.names):
         key = normalised_header(name)
