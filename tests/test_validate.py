@@ -271,3 +271,22 @@ def test_clean_codes_take_the_arrow_cast_and_agree_with_the_exact_path():
     assert not failed.any()
     for dirty in (["1", "abc"], ["1", "300"], ["1", "4.0"], ["1", " 2"]):
         assert _arrow_int8(pd.Series(dirty, dtype="str")) is None  # left to the exact path, which reports it
+
+
+def test_validate_typed_is_the_second_half_of_validate(survey, sample_table):
+    from toolkit.schema import response_schema, without_rule
+    from toolkit.validate import to_canonical, validate_typed
+
+    table = sample_table
+    whole = validate(table, survey)
+    typed, conversion = to_canonical(table, survey)
+    halves = validate_typed(table, typed, conversion, survey, response_schema(survey))
+    pd.testing.assert_frame_equal(halves.failures, whole.failures)
+    assert halves.valid.index.equals(whole.valid.index)
+    # without the uniqueness rule, duplicates are no longer a reason (the ingest resolves them first)
+    lax_schema = without_rule(response_schema(survey), "unique_per_wave")
+    lax = validate_typed(table, typed, conversion, survey, lax_schema)
+    assert "unique_per_wave" in set(whole.failures["rule"])
+    assert "unique_per_wave" not in set(lax.failures["rule"])
+    with pytest.raises(ValueError, match="no table-level rule 'nope'"):
+        without_rule(response_schema(survey), "nope")

@@ -11,6 +11,7 @@ lists them with what fails each.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 import numpy as np
@@ -160,6 +161,18 @@ def response_schema(
         strict=True,
         name=f"{survey.id} {survey.version} responses",
     )
+
+
+def without_rule(schema: pa.DataFrameSchema, rule: str) -> pa.DataFrameSchema:
+    """A copy of ``schema`` without its table-level check named ``rule`` (``frame_rules`` keep
+    their numbers: only a check after them, such as ``unique_per_wave``, may be removed)."""
+    checks = [c for c in schema.checks if c.name != rule]
+    kept = [c.name for c in checks]
+    if len(checks) == len(schema.checks):
+        raise ValueError(f"the schema has no table-level rule {rule!r}; it has {kept}")
+    out = copy.copy(schema)
+    out.checks = checks
+    return out
 
 
 def _teams(roster: pd.DataFrame | Iterable[str] | None) -> pd.Index | None:

@@ -162,11 +162,27 @@ def validate(
     """
     _check_columns(responses, survey, source)
     typed, failures = to_canonical(responses, survey)
-    schema = response_schema(survey, roster=roster)
+    return validate_typed(responses, typed, failures, survey, response_schema(survey, roster=roster))
+
+
+def validate_typed(
+    responses: pd.DataFrame,
+    typed: pd.DataFrame,
+    failures: list[tuple],
+    survey: Survey,
+    schema: pandera.DataFrameSchema,
+) -> Validation:
+    """The second half of :func:`validate`, for a caller that has converted the table already.
+
+    ``typed`` is ``responses`` after :func:`to_canonical` (the same object when the table was
+    canonical), ``failures`` its conversion failures; ``schema`` is :func:`toolkit.response_schema`
+    of ``survey``, possibly without rules the caller has settled itself (the ingest pipeline
+    resolves duplicate submissions before validating, so ``unique_per_wave`` cannot fail there).
+    """
     try:
         schema.validate(typed, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        failures.extend(_schema_failures(exc.failure_cases, schema, responses, survey))
+        failures = [*failures, *_schema_failures(exc.failure_cases, schema, responses, survey)]
     table = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
     table = _dedupe_failures(table, responses, survey)
     return _split(responses, typed, table)

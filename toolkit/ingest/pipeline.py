@@ -30,11 +30,11 @@ from toolkit.careless import careless_failures, careless_flags
 from toolkit.errors import InputError
 from toolkit.ingest.export import Export, read_export
 from toolkit.pseudonym import normalise_ids, pseudonymise
-from toolkit.schema import WAVE_PATTERN
+from toolkit.schema import WAVE_PATTERN, response_schema, without_rule
 from toolkit.scrub import scrub_text
 from toolkit.store import file_sha256, manifest, store_wave
 from toolkit.survey import METADATA_COLUMNS, Survey
-from toolkit.validate import FAILURE_COLUMNS, Validation, to_canonical, validate
+from toolkit.validate import FAILURE_COLUMNS, Validation, to_canonical, validate_typed
 
 __all__ = ["IngestResult", "ingest"]
 
@@ -164,12 +164,13 @@ def ingest(
     typed, conversion = to_canonical(table, survey)
     typed_flags = careless_flags(typed, survey)
     superseded = typed_flags.index[typed_flags["duplicate"]]
+    kept = typed.drop(index=superseded) if len(superseded) else typed
     # a known respondent's team comes from the roster, and an unknown one fails not_in_roster: only
-    # a canonical file, whose teams are its own, needs the schema's known_team check
+    # a canonical file, whose teams are its own, needs the schema's known_team check; and with the
+    # superseded submissions set aside, one row per respondent is left, so unique_per_wave holds
     team_from_file = read.format == "canonical"
-    checked = validate(
-        typed.drop(index=superseded), survey, roster=people if team_from_file else None, source=str(export)
-    )
+    schema = response_schema(survey, roster=people if team_from_file else None)
+    checked = validate_typed(kept, kept, [], survey, without_rule(schema, "unique_per_wave"))
     extra = [
         read.failures,
         join_failures,
