@@ -116,12 +116,41 @@ def test_blank_comments_are_not_published(survey):
 def test_waves_are_placed_separately(survey):
     first = _responses()
     second = _responses({**SIZES, "tA": 8}, wave="2026Q2")  # tA shrinks below the threshold
+    second["comment"] += " this time"  # new words (a repeat of a unique text would be held back)
     out = release_comments(pd.concat([first, second]), survey, UNITS, audiences=["analyst"])
     by_wave = {w: set(part["unit"]) for w, part in out.groupby("wave")}
     # Q2: tA+tB+tC (15) pool at depA; tD+tE (8) are still short at div1 and join tF (5) at org
     assert by_wave == {"2026Q1": {"tA", "div1"}, "2026Q2": {"depA", "org"}}
-    q2 = out[out["wave"] == "2026Q2"].groupby("unit")["n"].unique()
-    assert q2.to_dict() == {"depA": [8 + 4 + 3], "org": [6 + 2 + 5]}
+    n = out.groupby(["wave", "unit"])["n"].first().to_dict()
+    assert n[("2026Q2", "depA")] == 8 + 4 + 3 and n[("2026Q2", "org")] == 6 + 2 + 5
+
+
+def test_a_unique_comment_repeated_in_a_later_wave_is_not_published_again(survey):
+    """The intersection attack: teams A (4), B (6) and C (6) under one department; wave 1 pools A and B,
+    wave 2 pools A and C; a comment only one person wrote, repeated word for word in both waves,
+    would come from A (4 people). It is published in wave 1 only; common texts stay in both."""
+    units = pd.DataFrame(
+        {
+            "unit": ["org", "d", "A", "B", "C"],
+            "parent": [None, "org", "d", "d", "d"],
+            "kind": ["organisation", "department", "team", "team", "team"],
+        }
+    )
+    w1 = _responses({"A": 4, "B": 6}, blank_every=99)
+    w2 = _responses({"A": 4, "C": 6}, wave="2026Q2", blank_every=99)
+    for table in (w1, w2):
+        table.loc[table.index[0], "comment"] = "Only  I write THIS every quarter."
+        table.loc[table.index[1:3], "comment"] = "No comment."  # two people: common, no trace
+    w2.loc[w2.index[0], "comment"] = "only i write this   every quarter."  # casefolded, spaces collapsed
+    out = release_comments(pd.concat([w1, w2]), survey, units, audiences=["leader:d"])
+    q1, q2 = (out.loc[out["wave"] == w, "comment"].tolist() for w in ("2026Q1", "2026Q2"))
+    assert "Only  I write THIS every quarter." in q1
+    assert not any("every quarter" in c for c in q2)
+    assert q1.count("No comment.") == 2 and q2.count("No comment.") == 2
+    # a text written once in a wave and by two people in another is published both times
+    w2.loc[w2.index[5], "comment"] = "only i write this every quarter."
+    again = release_comments(pd.concat([w1, w2]), survey, units, audiences=["leader:d"])
+    assert again.loc[again["wave"] == "2026Q2", "comment"].str.contains("every quarter").sum() == 2
 
 
 def test_sample_recomputed_with_plain_pandas(survey):
@@ -166,3 +195,5 @@ def test_bad_arguments(survey):
         release_comments(_responses(), "survey.yaml", UNITS)
     with pytest.raises(TypeError, match="roster must be a DataFrame"):
         release_comments(_responses(), survey, UNITS, roster=["Ana"])
+    with pytest.raises(ValueError, match="rows without a wave"):
+        release_comments(_responses().assign(wave=None), survey, UNITS)

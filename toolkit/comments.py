@@ -14,6 +14,12 @@ too small to show their own). Per wave, from the teams up:
   (as "teams of this unit too small to show their own"), otherwise the pool moves up to the parent;
 - a pool that is still short at the root is not published at all.
 
+Pools change from wave to wave (a team may stand alone one quarter and be pooled the next), so a
+comment that only one person wrote, repeated word for word in a later wave where again only one
+person wrote it, could be traced to the teams the two comment sets share. Such a repeat is not
+published (comparing texts casefolded, with spaces collapsed); common texts that several people
+wrote in a wave carry no such trace and are published every time.
+
 ``n`` is the number of respondents behind a comment set (everyone of the pooled teams who took
 part, with or without a comment), so a lone comment is still one of at least ``min_comments``.
 Comments have no demographic or cadence cuts, carry no timestamp or respondent, and are sorted
@@ -33,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.disclosure import _Tree, load_policy
-from toolkit.scrub import scrub_text
+from toolkit.scrub import roster_words, scrub_text
 from toolkit.survey import Survey
 
 __all__ = ["COMMENT_COLUMNS", "release_comments"]
@@ -103,17 +109,32 @@ def release_comments(
     for col in ("wave", "team", *items):
         if col not in responses.columns:
             raise ValueError(f"responses has no column {col!r}")
+    if responses["wave"].isna().any():
+        raise ValueError("responses has rows without a wave")
     team = _team_units(responses["team"], tree)
-    names, emails = _roster_words(roster)
+    words = roster_words(roster)
     published = []
     waves = responses["wave"].astype("str").to_numpy(dtype=object)
+    seen: set[str] = set()  # texts unique in an earlier wave and published there
     for wave in sorted(set(waves)):
         rows = np.flatnonzero(waves == wave)
         home, n = _placement(team[rows], tree, k)
+        texts = {}
         for item in items:
-            text = responses[item].iloc[rows]
-            text = scrub_text(text.astype("str"), names=names, emails=emails).str.strip()
-            keep = text.notna().to_numpy() & (text.fillna("").to_numpy(dtype=object) != "") & (home >= 0)
+            text = scrub_text(responses[item].iloc[rows].astype("str"), **words).str.strip()
+            texts[item] = text.where(text != "")
+        key = [t.dropna().str.casefold().str.split().str.join(" ") for t in texts.values()]
+        key = pd.concat(key) if key else pd.Series(dtype="str")
+        once = set(key[~key.duplicated(keep=False)])  # texts that only one person wrote this wave
+        for item in items:
+            text = texts[item]
+            norm = text.str.casefold().str.split().str.join(" ")
+            # a text only one person wrote, already published in an earlier wave where only one
+            # person wrote it too, is not published again: the two comment sets it would appear
+            # in could be intersected to narrow down who wrote it
+            repeat = norm.isin(seen & once).to_numpy()
+            keep = text.notna().to_numpy() & (home >= 0) & ~repeat
+            seen |= set(norm[keep & norm.isin(once).to_numpy()])
             if keep.any():
                 published.append(
                     pd.DataFrame(
@@ -164,19 +185,6 @@ def _placement(team: np.ndarray, tree: _Tree, k: int) -> tuple[np.ndarray, np.nd
             members[tree.parent[u]].extend(members[u])
         members[u] = []
     return where[team], n
-
-
-def _roster_words(roster: pd.DataFrame | None) -> tuple[list[str], list[str]]:
-    if roster is None:
-        return [], []
-    if not isinstance(roster, pd.DataFrame):
-        raise TypeError(f"roster must be a DataFrame, got {type(roster).__name__}")
-    names: set[str] = set()
-    if "name" in roster.columns:
-        full = roster["name"].dropna().astype("str").str.strip()
-        names = set(full) | set(full.str.split().str[-1].dropna())
-    emails = roster["email"].dropna().astype("str").tolist() if "email" in roster.columns else []
-    return sorted(names), emails
 
 
 def _audiences(table: pd.DataFrame, tree: _Tree, keep: Iterable[str] | None) -> pd.DataFrame:

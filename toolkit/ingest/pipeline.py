@@ -31,7 +31,7 @@ from toolkit.errors import InputError
 from toolkit.ingest.export import Export, read_export
 from toolkit.pseudonym import normalise_ids, pseudonymise
 from toolkit.schema import WAVE_PATTERN, response_schema, without_rule
-from toolkit.scrub import scrub_text
+from toolkit.scrub import roster_words, scrub_text
 from toolkit.store import file_sha256, manifest, store_wave
 from toolkit.survey import METADATA_COLUMNS, Survey
 from toolkit.validate import FAILURE_COLUMNS, Validation, to_canonical, validate_typed
@@ -157,7 +157,10 @@ def ingest(
         if read.format == "canonical":
             table, join_failures = _canonical(read, survey, people, wave, roster_pseudonyms.result())
         else:
-            table, join_failures = _pseudonymised(read, survey, people, wave, key, roster_pseudonyms.result())
+            words = roster_words(roster)
+            table, join_failures = _pseudonymised(
+                read, survey, people, wave, key, roster_pseudonyms.result(), words
+            )
         sha = None if sha is None else sha.result()
     # convert once: careless flags and the schema both work on canonical dtypes; values that
     # cannot be converted are failures of their own (and the quarantine keeps them as given)
@@ -255,12 +258,19 @@ def _stored_entry(store: str | Path, wave: str) -> dict | None:
 
 
 def _pseudonymised(
-    read: Export, survey: Survey, people: pd.DataFrame, wave: str, key: bytes, roster_pseudonyms: pd.Series
+    read: Export,
+    survey: Survey,
+    people: pd.DataFrame,
+    wave: str,
+    key: bytes,
+    roster_pseudonyms: pd.Series,
+    words: dict[str, list[str]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The export as a canonical-shaped table (text values), identified by pseudonym only.
 
     ``roster_pseudonyms`` are the pseudonyms of ``people["_key"]``: a respondent found in the
-    roster takes theirs, and only the others are hashed here.
+    roster takes theirs, and only the others are hashed here. Free text is scrubbed of
+    ``words`` (:func:`toolkit.scrub.roster_words` of the whole roster: every wave's people).
     """
     raw = read.table
     # hash lookups (Index.get_indexer), not isin/map: string isin is slow on a million rows
@@ -296,12 +306,10 @@ def _pseudonymised(
     out["team"] = team.astype("str")
     out["submitted_at"] = raw["submitted_at"] if "submitted_at" in raw.columns else pd.NaT
     out["duration_s"] = raw["duration_s"] if "duration_s" in raw.columns else pd.NA
-    names = _names(people)
-    emails = people["email"].dropna().astype("str").tolist() if "email" in people.columns else []
     for item_id in survey.item_columns:
         column = raw[item_id] if item_id in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str")
         if survey.item(item_id).kind == "text":
-            column = scrub_text(column, names=names, emails=emails)
+            column = scrub_text(column, **words)
         out[item_id] = column
     return out[list(METADATA_COLUMNS) + list(survey.item_columns)], failures
 
@@ -354,14 +362,6 @@ def _not_in_roster(rows: pd.Index, message: str) -> pd.DataFrame:
         },
         columns=FAILURE_COLUMNS,
     )
-
-
-def _names(people: pd.DataFrame) -> list[str]:
-    if "name" not in people.columns:
-        return []
-    full = people["name"].dropna().astype("str").str.strip()
-    surnames = full.str.split().str[-1]
-    return sorted(set(full) | set(surnames.dropna()))
 
 
 def _response_rates(valid: pd.DataFrame, people: pd.DataFrame, min_invited: int) -> pd.DataFrame:
