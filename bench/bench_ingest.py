@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -86,13 +87,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs of each")
+    parser.add_argument("--generate-only", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     survey = load_survey(ROOT / "surveys" / "one_on_one_pulse.yaml")
-    rng = np.random.default_rng(1)
+    if args.generate_only is not None:
+        roster = write_export(args.generate_only, survey, args.rows, np.random.default_rng(1))
+        roster.to_parquet(args.generate_only.with_suffix(".roster.parquet"))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.csv"
         t0 = time.perf_counter()
-        roster = write_export(path, survey, args.rows, rng)
+        # generated in a child process, so that the peak memory below is that of reading and ingesting
+        cmd = [sys.executable, __file__, "--rows", str(args.rows), "--generate-only", str(path)]
+        subprocess.run(cmd, check=True)
+        roster = pd.read_parquet(path.with_suffix(".roster.parquet"))
         size = path.stat().st_size / 2**20
         print(f"generated {args.rows:,} rows ({size:.0f} MiB) in {time.perf_counter() - t0:.1f} s")
 
@@ -116,7 +124,7 @@ def main() -> None:
     counts = f"{result.rows_stored:,} stored, {result.rows_quarantined:,} quarantined"
     print(f"ingest:          {t_ingest:6.2f} s  ({counts})")
     print(f"ratio ingest / read_csv: {t_ingest / t_read:.2f}  (target <= 2.5)")
-    print(f"peak resident memory of the process: {peak:.2f} GiB  (target < 3)")
+    print(f"peak resident memory of the process (read_csv and ingest): {peak:.2f} GiB  (target < 3)")
 
 
 if __name__ == "__main__":
