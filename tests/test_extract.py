@@ -53,53 +53,72 @@ def _min_group(data: pd.DataFrame, qi) -> pd.Series:
 # ------------------------------------------------------------------------------ k-anonymity
 
 
-@pytest.mark.parametrize("k", [2, 5, 10])
-def test_every_quasi_identifier_combination_holds_k_rows_per_wave(responses, survey, units, k):
-    ex = research_extract(responses, survey, units=units, k=k, rng=1)
-    assert ex.quasi_identifiers == ("unit", "tenure", "location", "level")
+DEMOGRAPHICS = ("tenure", "location", "level")
+
+
+@pytest.mark.parametrize(
+    ("waves", "k", "qi"),
+    [
+        # on two waves no division keeps k: the units become the organisation and are dropped
+        (STORE_WAVES, 2, DEMOGRAPHICS),
+        (STORE_WAVES, 5, DEMOGRAPHICS),
+        (STORE_WAVES, 10, DEMOGRAPHICS),
+        (STORE_WAVES[:1], 2, ("unit", *DEMOGRAPHICS)),
+    ],
+)
+def test_every_quasi_identifier_combination_holds_k_rows_per_wave(responses, survey, units, waves, k, qi):
+    table = responses[responses["wave"].isin(waves)]
+    ex = research_extract(table, survey, units=units, k=k, rng=1)
+    assert ex.quasi_identifiers == qi
     mins = _min_group(ex.data, ex.quasi_identifiers)
-    assert set(mins.index) == set(STORE_WAVES)
+    assert set(mins.index) == set(waves)
     assert (mins >= k).all()
     assert ex.min_group == mins.to_dict()
-    assert len(ex.data) + ex.report.loc[ex.report["step"] == "drop_rows", "rows_affected"].sum() == len(
-        responses
-    )
+    assert len(ex.data) + ex.report.loc[ex.report["step"] == "drop_rows", "rows_affected"].sum() == len(table)
 
 
 def test_a_unique_person_is_hidden_and_the_report_says_how(responses, survey, units):
-    """The only long-tenured remote manager of a division that is otherwise uniform."""
+    """The only long-tenured remote manager of a wave whose everybody else is alike."""
     wave = responses[responses["wave"] == "2026Q1"].copy()
-    div01_teams = units.loc[units["parent"].isin(units.loc[units["parent"] == "div01", "unit"]), "unit"]
-    in_div = wave["team"].isin(div01_teams)
-    wave.loc[in_div, ["tenure", "location", "level"]] = ["under_1y", "office", "individual"]
-    target = wave.index[in_div][0]
-    wave.loc[target, ["tenure", "location", "level", "duration_s"]] = ["over_3y", "remote", "manager", 99999]
-    before = wave[["team", "tenure", "location", "level"]].assign(team=wave["team"].isin(div01_teams))
-    assert before.value_counts()[(True, "over_3y", "remote", "manager")] == 1
+    wave[list(DEMOGRAPHICS)] = ["under_1y", "office", "individual"]
+    answers = [it.id for it in survey.items if it.kind == "ordinal"]
+    # the target is found again by their answers, which nobody else in the wave shares
+    target = wave.index[~wave[answers].astype("object").fillna(-1).duplicated(keep=False)][0]
+    wave.loc[target, list(DEMOGRAPHICS)] = ["over_3y", "remote", "manager"]
+    assert wave[list(DEMOGRAPHICS)].value_counts()[("over_3y", "remote", "manager")] == 1
 
     ex = research_extract(wave, survey, units=units, rng=3)
     assert (_min_group(ex.data, ex.quasi_identifiers) >= 5).all()
-    row = ex.data[ex.data["duration_s"] == 100000]
+    mine = (ex.data[answers].astype("object").fillna(-1) == wave.loc[target, answers].fillna(-1)).all(axis=1)
+    row = ex.data[mine.to_numpy()]
     assert len(row) == 1
+    # the divisions keep k; the target loses every quasi-identifier, and 4 others join them
+    assert ex.level == "division" and ex.quasi_identifiers == ("unit", *DEMOGRAPHICS)
+    assert row["unit"].iloc[0] == "org" and row[list(DEMOGRAPHICS)].isna().all(axis=None)
     same = (ex.data[list(ex.quasi_identifiers)].astype("object").fillna("-")
             == row[list(ex.quasi_identifiers)].astype("object").fillna("-").iloc[0]).all(axis=1)  # fmt: skip
-    assert same.sum() >= 5
+    assert same.sum() == 5
     changed = ex.report[ex.report["step"].isin(["generalise_unit", "merge_categories", "suppress"])]
-    assert len(changed) > 0
-    assert set(changed["column"]) & {"tenure", "location", "level", "unit"}
-    assert (changed["rows_affected"] > 0).all()
+    assert changed[["step", "column", "wave", "rows_affected", "reason"]].values.tolist() == [
+        ["suppress", col, "2026Q1", n, reason]
+        for n, reason in [(1, "local suppression: groups below k=5"),
+                          (4, "joined the suppressed group so that it reaches k=5")]
+        for col in ("unit", *DEMOGRAPHICS)
+    ]  # fmt: skip
 
 
 def test_a_division_smaller_than_k_moves_up_and_is_reported(responses, survey, units):
     wave = responses[responses["wave"] == "2026Q1"].copy()
     extra = pd.DataFrame({"unit": ["div99", "t99"], "parent": ["org", "div99"], "kind": ["division", "team"]})
     small_units = pd.concat([units, extra])
-    wave.loc[wave.index[:3], "team"] = "t99"
-    ex = research_extract(wave, survey, units=small_units, rng=3)
+    wave.loc[wave.index[:1], "team"] = "t99"
+    ex = research_extract(wave, survey, units=small_units, k=2, rng=3)
     moved = ex.report[(ex.report["step"] == "generalise_unit") & (ex.report["from"] == "div99")]
-    assert len(moved) == 1
-    assert "fewer than k=5" in moved["reason"].iloc[0]
-    assert "div99" not in set(ex.data["unit"])
+    assert moved[["to", "rows_affected", "reason"]].values.tolist() == [
+        ["org", 1, "div99 has fewer than k=2 respondents in wave 2026Q1"]
+    ]
+    assert ex.level == "division"  # the other divisions stay
+    assert "div99" not in set(ex.data["unit"]) and "div01" in set(ex.data["unit"])
 
 
 def test_a_wave_with_fewer_than_k_rows_is_dropped_and_counted(responses, survey, units):
@@ -109,7 +128,26 @@ def test_a_wave_with_fewer_than_k_rows_is_dropped_and_counted(responses, survey,
     dropped = ex.report[ex.report["step"] == "drop_rows"]
     assert dropped[["wave", "rows_affected"]].values.tolist() == [["2026Q2", 3]]
     assert set(ex.data["wave"]) == {"2026Q1"}
-    assert f"of {len(table)}" in ex.summary()
+    assert ex.waves == ("2026Q1",)
+    assert list(ex.min_group) == ["2026Q1"]
+    text = ex.summary()
+    assert f"- Rows: 325 of {len(table)} (325 respondents, fresh pseudonyms)\n" in text
+    assert "- Waves: 2026Q1\n" in text
+    assert (
+        "- Wave 2026Q2 dropped (3 rows): the wave has fewer than k=5 rows in all: no group could reach k\n"
+        in text
+    )
+    assert "- Rows dropped: 3\n" in text
+
+
+def test_a_dropped_wave_is_left_out_of_the_written_files(responses, survey, units, tmp_path):
+    tiny = responses[responses["wave"] == "2026Q2"].head(3)
+    table = pd.concat([responses[responses["wave"] == "2026Q1"], tiny], ignore_index=True)
+    ex = research_extract(table, survey, units=units, rng=1)
+    paths = write_extract(ex, tmp_path, to="sav")
+    _, meta = pyreadstat.read_sav(paths[0], metadataonly=True)
+    assert meta.file_label == "Research extract, k=5, waves 2026Q1"
+    assert "- Wave 2026Q2 dropped (3 rows)" in paths[-1].read_text(encoding="utf-8")
 
 
 def test_kept_teams_stay_and_are_suppressed_only_where_groups_are_small(responses, survey, units):
@@ -202,21 +240,32 @@ def test_pseudonyms_join_the_waves_of_one_extract(extract, responses):
 
 def test_identifying_columns_are_left_out(extract, responses, survey):
     data = extract.data
-    for col in ("team", "submitted_at", "comment", "manager"):
+    for col in ("team", "submitted_at", "duration_s", "comment", "manager"):
         assert col not in data
-    assert data.columns.tolist()[:4] == ["respondent", "wave", "unit", "duration_s"]
-    assert (data["duration_s"].dropna() % 10 == 0).all()
+    assert data.columns.tolist()[:3] == ["respondent", "wave", "cadence"]
     # answers are carried over unchanged
     for item in ("avail_reachable", "cadence", "stay_looking"):
         assert data[item].value_counts().sort_index().equals(responses[item].value_counts().sort_index())
     assert set(extract.report["column"]) >= {"team", "submitted_at", "comment", "respondent", "duration_s"}
 
 
+def test_durations_are_not_extracted(extract, responses):
+    """Durations, even rounded, single people out: platform logs hold them too."""
+    rep = extract.report.set_index("column")
+    assert rep.loc["duration_s"].tolist() == [
+        "drop_column", "all", "seconds", "", len(responses), "durations can be matched with platform logs"
+    ]  # fmt: skip
+    assert "round" not in set(extract.report["step"])
+    assert "duration_s" not in set(extract.codebook["variable"])
+    assert "duration_s" not in extract.quasi_identifiers
+
+
 def test_roster_columns_never_leak(responses, survey):
     teams = pd.read_csv(SAMPLE / "teams.csv", dtype="str")
     joined = responses.merge(teams[["team", "manager"]], on="team", how="left")
-    ex = research_extract(joined, survey, teams=teams, rng=1)
+    ex = research_extract(joined[joined["wave"] == "2026Q1"], survey, teams=teams, k=2, rng=1)
     assert "manager" not in ex.data
+    assert ex.level == "division"
     assert ex.data["unit"].isin(set(teams["division"]) | {"organisation"}).all()
     assert "not a column of the survey" in ex.report.set_index("column").loc["manager", "reason"]
 
@@ -253,6 +302,64 @@ def test_summary_is_markdown_with_the_numbers(extract):
     text = extract.summary()
     assert text.startswith("# Research extract")
     assert "k = 5" in text and "2026Q1" in text
+
+
+UNITS_LOST = (
+    "the units could not be kept at {level} level without breaking k=5: every {level} was generalised "
+    "to the whole organisation (org), so the column held one value. Fewer quasi-identifiers (demographic "
+    "items){larger} or fewer waves would keep more"
+)
+
+
+def test_units_that_all_become_the_organisation_are_dropped_and_explained(extract, responses):
+    """On the sample, no division keeps k=5 with the demographics: the unit column would be 'org'."""
+    assert "unit" not in extract.data
+    assert "unit" not in set(extract.codebook["variable"])
+    assert extract.level == "organisation"
+    assert extract.quasi_identifiers == DEMOGRAPHICS
+    reason = UNITS_LOST.format(level="division", larger="")
+    rep = extract.report
+    dropped = rep[(rep["step"] == "drop_column") & (rep["column"] == "unit")]
+    assert dropped[["wave", "from", "to", "rows_affected", "reason"]].values.tolist() == [
+        ["all", "division", "", len(responses), reason]
+    ]
+    moved = rep[rep["step"] == "generalise_unit"]
+    assert sorted(moved["from"]) == [f"div0{i}" for i in range(1, 8)] and set(moved["to"]) == {"org"}
+    text = extract.summary()
+    assert "- Unit level: organisation\n" in text
+    assert f"- Unit column dropped: {reason}\n" in text
+
+
+def test_a_finer_level_asked_for_suggests_a_larger_one(responses, survey, units):
+    ex = research_extract(responses, survey, units=units, level="department", rng=1)
+    assert "unit" not in ex.data and ex.level == "organisation"
+    reason = UNITS_LOST.format(level="department", larger=", a larger unit level (division)")
+    assert f"- Unit column dropped: {reason}\n" in ex.summary()
+
+
+def test_the_organisation_asked_for_is_no_column(responses, survey, units):
+    ex = research_extract(responses, survey, units=units, level="organisation", rng=1)
+    assert "unit" not in ex.data and ex.level == "organisation"
+    assert ex.quasi_identifiers == DEMOGRAPHICS
+    assert not (ex.report["step"] == "generalise_unit").any()
+    reason = "the organisation was asked for: a column of one value (org) tells nothing"
+    assert ex.report.set_index(["step", "column"]).loc[("drop_column", "unit"), "reason"] == reason
+    assert "could not be kept" not in ex.summary()
+
+
+def test_units_that_keep_k_stay_and_are_written(responses, survey, units, tmp_path):
+    """One wave with k=2: the divisions keep k, so the unit column stays, at division level."""
+    ex = research_extract(responses[responses["wave"] == "2026Q1"], survey, units=units, k=2, rng=1)
+    assert ex.level == "division"
+    assert ex.quasi_identifiers == ("unit", *DEMOGRAPHICS)
+    assert ex.data.columns.tolist()[:3] == ["respondent", "wave", "unit"]
+    divisions = set(units.loc[units["kind"] == "division", "unit"])
+    assert ex.data["unit"].nunique() > 1 and ex.data["unit"].isin(divisions | {"org"}).all()
+    assert not ((ex.report["step"] == "drop_column") & (ex.report["column"] == "unit")).any()
+    assert "Unit column dropped" not in ex.summary() and "- Unit level: division\n" in ex.summary()
+    back, meta = pyreadstat.read_dta(write_extract(ex, tmp_path, to="dta")[0])
+    assert back["unit"].tolist() == ex.data["unit"].tolist()
+    assert meta.column_names_to_labels["unit"].startswith("Unit: the team's division")
 
 
 # ------------------------------------------------------------------------------ files
@@ -299,14 +406,16 @@ def test_spss_and_stata_files_read_back_with_labels_and_values(extract, written,
     agree = {float(k): v for k, v in meta.variable_value_labels["avail_reachable"].items()}
     assert agree[1.0] == "Strongly disagree" and agree[9.0] == "Does not apply to me"
     # values equal the extract's data
-    for col in ("avail_reachable", "cadence", "tenure", "location", "level", "duration_s"):
+    for col in ("avail_reachable", "cadence", "meeting_length", "tenure", "location", "level"):
         got = pd.to_numeric(back[col], errors="coerce").astype("float64")
         want = _expected(extract, col).to_numpy(dtype=float, na_value=np.nan)
         np.testing.assert_array_equal(got.to_numpy(), want)
-    for col in ("respondent", "wave", "unit"):
+    for col in ("respondent", "wave"):
         assert back[col].tolist() == extract.data[col].fillna("").tolist()
     if to == "sav":
         assert meta.missing_ranges["avail_reachable"] == [{"lo": 9.0, "hi": 9.0}]
+        assert set(meta.variable_measure.values()) == {"nominal", "ordinal"}
+        assert meta.variable_measure["avail_reachable"] == "ordinal"
 
 
 def test_csv_and_parquet_round_trip_with_the_codebook(extract, written):
@@ -328,6 +437,39 @@ def test_every_format_writes_the_report_with_privacy_notes(written, extract):
         assert "Residual risk across waves" in text
         for step in set(extract.report["step"]):
             assert f"| {step} |" in text
+
+
+def test_the_privacy_notes_say_how_to_hand_extracts_out(written, extract):
+    text = written["csv"][-1].read_text(encoding="utf-8")
+    # recomputed: rows whose answers nobody else in their wave gives
+    answers = [c for c in extract.data.columns if c not in {"respondent", "wave", *extract.quasi_identifiers}]
+    table = extract.data[["wave", *answers]].astype("object").fillna("-")
+    unique = int((~table.duplicated(keep=False)).sum())
+    assert len(answers) == 35 and unique > len(table) // 2
+    assert (
+        "nobody can join this extract to the store or to another extract by id. Rows can still be "
+        f"matched on their answers: the answers to 35 items make {unique} of {len(table)} rows here "
+        "unique in their wave. So k = 5 holds for this extract alone: give a researcher one extract, do "
+        "not release two differently generalised extracts of the same waves to the same people, and keep "
+        "extracts under a data-use agreement." in text
+    )
+    assert "(the 1:1 cadence, the meeting length) are not treated as quasi-identifiers" in text
+    assert (
+        "A fixed seed (`rng`, `--seed`) makes the row order reproducible, so the rows of two extracts "
+        "made with the same seed line up; leave it unset for extracts that are released." in text
+    )
+    assert "submission times and durations (which can be matched with platform logs) are dropped" in text
+    assert "- Unit column dropped: the units could not be kept at division level" in text
+
+
+def test_answers_single_out_most_sample_rows(survey):
+    """The figure of the module docstring: the 33 scale answers make 1305 of 1328 rows unique."""
+    valid = [validate(read_canonical(path), survey).valid for path in sorted(SAMPLE.glob("responses_*.csv"))]
+    table = pd.concat(valid, ignore_index=True)
+    scale_items = [it.id for it in survey.items if it.kind == "ordinal"]
+    assert len(scale_items) == 33
+    keys = table[["wave", *scale_items]].astype("object").fillna(-1)
+    assert (int((~keys.duplicated(keep=False)).sum()), len(table)) == (1305, 1328)
 
 
 def test_no_store_pseudonym_team_or_manager_id_in_any_written_file(written, responses):

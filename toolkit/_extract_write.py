@@ -15,7 +15,7 @@ import pandas as pd
 from toolkit._io import atomic_write, atomic_write_text
 from toolkit._markdown import md_table
 
-__all__ = ["LIMITS", "file_frame", "report_markdown", "write_files"]
+__all__ = ["LIMITS", "answer_uniqueness", "file_frame", "report_markdown", "write_files"]
 
 #: Per format: longest variable name, variable label and value label (bytes for SPSS, characters
 #: for Stata 14+ files, which are UTF-8).
@@ -117,7 +117,7 @@ def write_files(extract, out_dir: Path, to: str) -> list[Path]:
     target = out_dir / f"extract.{to}"
     paths = [target]
     renamed: dict[str, str] = {}
-    label = f"Research extract, k={extract.k}, waves {', '.join(extract.waves)}"
+    label = f"Research extract, k={extract.k}, waves {', '.join(extract.waves) or 'none'}"
     if to in ("sav", "dta"):
         import pyreadstat
 
@@ -125,7 +125,7 @@ def write_files(extract, out_dir: Path, to: str) -> list[Path]:
         renamed = {c: n for c, n in names.items() if c != n}
         if to == "sav":
             measure = {
-                names[c]: "scale" if c == "duration_s" else "ordinal" if t == "ordinal" else "nominal"
+                names[c]: "ordinal" if t == "ordinal" else "nominal"
                 for c, t in zip(extract.codebook["variable"], extract.codebook["type"], strict=True)
             }
             atomic_write(target, lambda tmp: pyreadstat.write_sav(
@@ -160,12 +160,29 @@ def report_markdown(extract) -> str:
     return "\n".join(lines) + "\n"
 
 
+def answer_uniqueness(extract) -> tuple[int, int]:
+    """How many answer columns there are (all but the pseudonym, wave, unit, team and
+    quasi-identifiers), and how many rows have answers that no other row of their wave shares:
+    rows that can be matched with any other copy of the same answers."""
+    data = extract.data
+    skip = {"respondent", "wave", "team", "unit", *extract.quasi_identifiers}
+    answers = [c for c in data.columns if c not in skip]
+    if not answers or not len(data):
+        return len(answers), 0
+    table = data[["wave", *answers]].astype("object").fillna("<missing>")
+    return len(answers), int((~table.duplicated(keep=False)).sum())
+
+
 def _privacy_notes(extract) -> list[str]:
     k = extract.k
+    n_answers, n_unique = answer_uniqueness(extract)
     return [
         "The `respondent` pseudonyms were made for this extract with a random key that was thrown "
-        "away: they match neither the wave store nor any other extract, so two extracts cannot be "
-        "joined on them. Do not try to join extracts on other columns either.",
+        "away: nobody can join this extract to the store or to another extract by id. Rows can still "
+        f"be matched on their answers: the answers to {n_answers} items make {n_unique} "
+        f"of {len(extract.data)} rows here unique in their wave. So k = {k} holds for this extract alone: "
+        "give a researcher one extract, do not release two differently generalised extracts of the "
+        "same waves to the same people, and keep extracts under a data-use agreement.",
         f"Every combination of the quasi-identifiers ({', '.join(extract.quasi_identifiers) or 'none'}) "
         f"holds at least {k} respondents in each wave; a missing (suppressed or unanswered) value counts "
         "as a value of its own. Suppressions are counted here per wave and column, never listed by value.",
@@ -175,9 +192,12 @@ def _privacy_notes(extract) -> list[str]:
         "several waves is not checked for k. Extract fewer waves, or one wave per extract, when it matters.",
         "Answers that colleagues or the manager may know (the 1:1 cadence, the meeting length) are not "
         "treated as quasi-identifiers; do not publish small cells of them.",
+        "A fixed seed (`rng`, `--seed`) makes the row order reproducible, so the rows of two extracts "
+        "made with the same seed line up; leave it unset for extracts that are released.",
         "Team and manager ids are not in the extract"
         + (" except the team ids asked for (keep_teams)" if "team" in extract.data.columns else "")
-        + "; submission times are dropped, durations rounded, and free-text answers never extracted.",
+        + "; submission times and durations (which can be matched with platform logs) are dropped, and "
+        "free-text answers never extracted.",
         "Not-applicable codes (for example 9 = Does not apply to me) are valid answers but missing when "
         "scored: SPSS files declare them user-missing; in Stata, CSV and Parquet treat them as missing "
         "before computing means.",

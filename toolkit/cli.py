@@ -902,7 +902,12 @@ def report_cmd(
     "--k", "k", type=int, default=5, show_default=True, help="Least people per quasi-identifier combination."
 )
 @click.option("--keep-teams", is_flag=True, help="Keep team ids (suppressed where a team is below k).")
-@click.option("--seed", type=int, default=None, help="Seed of the row shuffling (never of the pseudonyms).")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed of the row shuffling (never of the pseudonyms); leave unset for released extracts.",
+)
 @_errors_exit
 def extract_cmd(
     store_dir: Path,
@@ -918,8 +923,9 @@ def extract_cmd(
 ) -> None:
     """A research extract: fresh pseudonyms, coarse units, k-anonymous quasi-identifiers.
 
-    Two extracts never share a pseudonym, so they cannot be joined; free text and submission times
-    are not extracted. extract_report.md says what was generalised or suppressed.
+    Two extracts never share a pseudonym, so they cannot be joined by id (their answers can still
+    match rows: give a researcher one extract). Free text, submission times and durations are not
+    extracted. extract_report.md says what was generalised or suppressed.
     """
     from toolkit.extract import research_extract, write_extract
     from toolkit.store import load_waves

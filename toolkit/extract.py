@@ -16,12 +16,28 @@ What an extract contains, and why:
   explicitly). Manager ids are never extracted: only the survey's own columns are copied, so
   nothing joined from a roster or ``teams.csv`` (its ``manager`` column) can leak.
 - ``submitted_at`` is dropped (exact timestamps are quasi-identifiers, and the wave already
-  dates the answer); ``duration_s`` is rounded to 10 seconds. Free text (comments, any text
-  item) is never extracted: names and other identifying detail cannot be removed reliably.
+  dates the answer), and so is ``duration_s`` (durations can be matched with platform logs).
+  Free text (comments, any text item) is never extracted: names and other identifying detail
+  cannot be removed reliably.
 - The quasi-identifiers (the unit or team, and the survey's demographic items) are generalised
   until every combination of them holds at least ``k`` respondents in every wave: see
   :mod:`toolkit._kanon` for the procedure. The check is per wave because each wave is a table of
-  its own with one row per person.
+  its own with one row per person. A wave with fewer than ``k`` rows is dropped. When every unit
+  ends up as the organisation, the ``unit`` column (one value) is dropped and the report says
+  so: the units could not be kept at the level asked for without breaking ``k``.
+
+What remains, and how to hand extracts out (``extract_report.md`` repeats it):
+
+- Fresh pseudonyms stop joining extracts by id, not by content: the rows of two extracts of the
+  same waves, or of an extract and the store, can still be matched on their answers (in the
+  sample, the 33 scale answers alone make 1305 of 1328 rows unique in their wave). So
+  k-anonymity holds for one extract at a time: give a researcher one extract, never release two
+  differently generalised extracts of the same waves to the same people, and keep extracts under
+  a data-use agreement.
+- The 1:1 cadence and meeting-length answers are not treated as quasi-identifiers, although
+  colleagues may know them.
+- A fixed ``rng`` (the CLI's ``--seed``) makes the row order reproducible, so the rows of two
+  extracts made with the same seed line up; leave it unset for releases.
 """
 
 from __future__ import annotations
@@ -47,11 +63,9 @@ __all__ = ["FORMATS", "LEVELS", "Extract", "research_extract", "write_extract"]
 FORMATS = ("sav", "dta", "csv", "parquet")
 #: Unit kinds a team id may be coarsened to (``team`` only with ``keep_teams=True``).
 LEVELS = KINDS
-#: Duration precision in the extract, in seconds.
-DURATION_STEP = 10
 REPORT_COLUMNS = ["step", "column", "wave", "from", "to", "rows_affected", "reason"]
-_STEPS = ("pseudonymise", "drop_column", "coarsen", "round", "drop_rows", "generalise_unit",
-          "merge_categories", "suppress")  # fmt: skip
+_STEPS = ("pseudonymise", "drop_column", "coarsen", "drop_rows", "generalise_unit", "merge_categories",
+          "suppress")  # fmt: skip
 CODEBOOK_COLUMNS = [
     "variable", "label", "type", "construct", "keying", "role",
     "values", "not_applicable", "numeric_codes", "note",
@@ -66,14 +80,15 @@ class Extract:
     ----------
     data : DataFrame
         One row per respondent per wave: ``respondent`` (fresh pseudonym), ``wave``, ``team``
-        (only with ``keep_teams``), ``unit`` (with a units table), ``duration_s``, then the
-        survey's non-text items. Generalised demographics are categoricals whose categories are
-        the merged codes (``1_to_3y|over_3y``); suppressed values are missing.
+        (only with ``keep_teams``), ``unit`` (with a units table, unless every unit became the
+        organisation), then the survey's non-text items. Generalised demographics are
+        categoricals whose categories are the merged codes (``1_to_3y|over_3y``); suppressed
+        values are missing.
     report : DataFrame
-        One row per action: ``step`` (drop_column, coarsen, pseudonymise, round,
-        generalise_unit, merge_categories, suppress, drop_rows), ``column``, ``wave`` (``all``
-        for a step applied to every wave), ``from``, ``to``, ``rows_affected``, ``reason``.
-        Suppressions are counted per wave and column, never listed by value or unit.
+        One row per action: ``step`` (pseudonymise, drop_column, coarsen, drop_rows,
+        generalise_unit, merge_categories, suppress), ``column``, ``wave`` (``all`` for a step
+        applied to every wave), ``from``, ``to``, ``rows_affected``, ``reason``. Suppressions
+        are counted per wave and column, never listed by value or unit.
     codebook : DataFrame
         One row per column of ``data``: ``variable``, ``label``, ``type``, ``construct``,
         ``keying``, ``role``, ``values`` (``code=label; ...`` after generalisation),
@@ -82,14 +97,15 @@ class Extract:
     k : int
         Every combination of quasi-identifiers holds at least ``k`` rows in every wave.
     level : str
-        The kind of unit the ``unit`` column holds before generalisation (``division``, ...),
-        ``team`` when only team ids are kept, ``none`` when there is no unit.
+        The kind of unit the ``unit`` column holds before generalisation (``division``, ...);
+        ``organisation`` when every unit became the organisation and the column was dropped;
+        ``team`` when only team ids are kept; ``none`` when there is no unit.
     waves : tuple of str
-        The waves of the input.
+        The waves in ``data`` (a wave of the input with fewer than ``k`` rows is dropped).
     min_group : dict
         The smallest quasi-identifier group of each wave in ``data``.
     quasi_identifiers : tuple of str
-        The columns checked for k-anonymity.
+        The columns of ``data`` checked for k-anonymity.
     """
 
     data: pd.DataFrame
@@ -110,12 +126,19 @@ class Extract:
             "# Research extract",
             "",
             f"- Rows: {len(self.data)} of {self.rows_in} ({n_resp} respondents, fresh pseudonyms)",
-            f"- Waves: {', '.join(self.waves)}",
+            f"- Waves: {', '.join(self.waves) or 'none'}",
+        ]
+        for _, r in rep[rep["step"] == "drop_rows"].iterrows():
+            lines.append(f"- Wave {r['wave']} dropped ({r['rows_affected']} rows): {r['reason']}")
+        lines += [
             f"- Quasi-identifiers: {', '.join(self.quasi_identifiers) or 'none'}",
             f"- k = {self.k}: smallest group per wave "
             + (", ".join(f"{w}: {n}" for w, n in self.min_group.items()) or "none"),
             f"- Unit level: {self.level}",
         ]
+        unit = rep[(rep["step"] == "drop_column") & (rep["column"] == "unit")]
+        if len(unit):
+            lines.append(f"- Unit column dropped: {unit['reason'].iloc[0]}")
         for step, what in (
             ("generalise_unit", "Units moved up the hierarchy"),
             ("merge_categories", "Categories merged"),
@@ -171,7 +194,8 @@ def research_extract(
     rng : Generator or int, optional
         Shuffles the rows within each wave (the store's order is the submission order) and
         picks rows when a suppressed group must grow to ``k``. Never used for the pseudonym
-        key, which always comes from :mod:`secrets`.
+        key, which always comes from :mod:`secrets`. A fixed seed makes the row order
+        reproducible (rows of two extracts made with it line up): leave it unset for releases.
 
     Returns
     -------
@@ -192,7 +216,9 @@ def research_extract(
     >>> units = pd.read_csv("data/sample/units.csv")
     >>> ex = research_extract(valid, survey, units=units, rng=1)
     >>> ex.data.columns[:4].tolist(), "team" in ex.data, "comment" in ex.data
-    (['respondent', 'wave', 'unit', 'duration_s'], False, False)
+    (['respondent', 'wave', 'cadence', 'meeting_length'], False, False)
+    >>> ex.level, ex.quasi_identifiers  # no division keeps k=5 with these demographics
+    ('organisation', ('tenure', 'location', 'level'))
     >>> qi = ["wave", *ex.quasi_identifiers]
     >>> int(ex.data.groupby(qi, dropna=False, observed=True).size().min()) >= 5
     True
@@ -230,17 +256,25 @@ def research_extract(
     kept = np.flatnonzero(keep)[order]
     kept = kept[np.argsort(wave[kept], kind="stable")]
     data = data.iloc[kept].reset_index(drop=True)
-    report.sort(key=lambda r: _STEPS.index(r["step"]))
-    report_df = pd.DataFrame(report, columns=REPORT_COLUMNS).astype({"rows_affected": "int64"})
     columns = [q.column for q in qis]
     kind = unit_level if "unit" in columns else "team" if keep_teams else "none"
+    if "unit" in data and len(data) and (data["unit"] == tree["root"]).all():
+        # one value in every wave: the column tells nothing, and "division" would not be true
+        unit_q = qis[columns.index("unit")]
+        report.append(_row("drop_column", "unit", "all", unit_level, "", len(responses),
+                           _unit_dropped(unit_q.values[keep], tree, unit_level, k)))  # fmt: skip
+        data = data.drop(columns="unit")
+        columns.remove("unit")
+        kind = "team" if keep_teams else tree["kind"][tree["root"]]
+    report.sort(key=lambda r: _STEPS.index(r["step"]))
+    report_df = pd.DataFrame(report, columns=REPORT_COLUMNS).astype({"rows_affected": "int64"})
     return Extract(
         data=data,
         report=report_df,
         codebook=_codebook(data, survey, gen, qis, unit_level, k),
         k=k,
         level=kind,
-        waves=tuple(sorted(set(wave))),
+        waves=tuple(sorted(set(data["wave"]))),
         min_group=gen.min_group(),
         quasi_identifiers=tuple(columns),
         rows_in=len(responses),
@@ -370,6 +404,22 @@ def _unit_qi(team: np.ndarray, tree: dict, level: str) -> QuasiIdentifier:
     return QuasiIdentifier("unit", "unit", values, parent=dict(parent), root=tree["root"])
 
 
+def _unit_dropped(before: np.ndarray, tree: dict, level: str, k: int) -> str:
+    """Why the unit column was dropped (every kept row's unit is the root)."""
+    root = tree["root"]
+    if tree["kind"][root] == level:
+        return f"the {level} was asked for: a column of one value ({root}) tells nothing"
+    if all(str(v) == root for v in before):
+        return f"no team has a {level} below {root} in the units table: the column would hold one value"
+    larger = KINDS[1 : KINDS.index(level)][::-1]  # between the organisation and the level asked for
+    larger_level = f", a larger unit level ({' or '.join(larger)})" if larger else ""
+    return (
+        f"the units could not be kept at {level} level without breaking k={k}: every {level} was "
+        f"generalised to the whole organisation ({root}), so the column held one value. Fewer "
+        f"quasi-identifiers (demographic items){larger_level} or fewer waves would keep more"
+    )
+
+
 def _category_qi(responses: pd.DataFrame, survey: Survey, item_id: str) -> QuasiIdentifier:
     scale = survey.scale_of(item_id)
     cats = [str(c) for c in scale.allowed]
@@ -411,12 +461,10 @@ def _assemble(responses, survey, gen: Generaliser, qis, report) -> pd.DataFrame:
     for col in ("team", "unit"):
         if col in by_col:
             out[col] = pd.array(gen.values(by_col[col]), dtype="str")
-    duration = pd.to_numeric(responses["duration_s"], errors="coerce").astype("Float64")
-    out["duration_s"] = ((duration / DURATION_STEP).round() * DURATION_STEP).astype("Int64")
-    report.append(_row("round", "duration_s", "all", "seconds", f"nearest {DURATION_STEP} s", n,
-                       "exact durations could be matched with platform logs"))  # fmt: skip
     report.append(_row("drop_column", "submitted_at", "all", "timestamp", "", n,
                        "exact submission times are quasi-identifiers; the wave dates answers"))  # fmt: skip
+    report.append(_row("drop_column", "duration_s", "all", "seconds", "", n,
+                       "durations can be matched with platform logs"))  # fmt: skip
     for item in survey.items:
         if item.role == "team":
             continue
@@ -449,14 +497,13 @@ def _codebook(data, survey, gen: Generaliser, qis, level: str, k: int) -> pd.Dat
         "wave": "Survey wave, like 2026Q3",
         "team": f"Team id (kept on request; missing where fewer than {k} in a group)",
         "unit": f"Unit: the team's {level}, or one above it where groups were small",
-        "duration_s": f"Time taken to respond, in seconds, rounded to {DURATION_STEP} s",
     }
     rows = []
     for col in data.columns:
         row = dict.fromkeys(CODEBOOK_COLUMNS, "")
         row["variable"] = col
         if col in meta:
-            row.update(label=meta[col], type="number" if col == "duration_s" else "text")
+            row.update(label=meta[col], type="text")
         else:
             item, scale = survey.item(col), survey.scale_of(col)
             b = base.loc[col]
