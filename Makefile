@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SURVEY := surveys/one_on_one_pulse.yaml
 SAMPLE := data/sample
 
-.PHONY: demo test lint lock sample clean help
+.PHONY: demo lab test lint lock sample clean help
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
@@ -30,31 +30,18 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 
 # The sample organisation is synthetic, so its pseudonym key is public (derived from its seed).
 SAMPLE_KEY = $(shell $(BIN)/python -c "from toolkit.simulate import pseudonym_key; print(pseudonym_key(2026).decode())")
-# wave:platform export ingested by the demo (the sample has both platforms for every wave)
-EXPORTS := 2026Q1:qualtrics 2026Q2:google_forms 2026Q3:qualtrics 2026Q4:google_forms
-
-demo: $(STAMP)  ## run the main job on the sample data
+demo: $(STAMP)  ## run the quarter on the sample data: ingest, score, compare, release, reports, notebooks
 	$(BIN)/oneonone survey check $(SURVEY)
 	$(BIN)/oneonone survey codebook $(SURVEY) --out $(OUT)/codebook
-	@for pair in $(EXPORTS); do \
-	  wave=$${pair%%:*}; platform=$${pair#*:}; echo; \
-	  echo "$(BIN)/oneonone ingest $(SAMPLE)/exports/$${platform}_$$wave.csv --wave $$wave --store $(OUT)/store ..."; \
-	  ONEONONE_KEY=$(SAMPLE_KEY) $(BIN)/oneonone ingest $(SAMPLE)/exports/$${platform}_$$wave.csv \
-	      --survey $(SURVEY) --roster $(SAMPLE)/roster.csv --wave $$wave --store $(OUT)/store || exit $$?; \
-	done
-	@echo
-	$(BIN)/oneonone score --store $(OUT)/store --survey $(SURVEY)
-	@echo
-	$(BIN)/oneonone compare --store $(OUT)/store --survey $(SURVEY) --wave 2026Q4 \
-	    --units $(SAMPLE)/units.csv --roster $(SAMPLE)/roster.csv
-	@echo
-	$(BIN)/oneonone release --store $(OUT)/store --units $(SAMPLE)/units.csv --survey $(SURVEY) \
-	    --roster $(SAMPLE)/roster.csv --out $(OUT)/release
-	@echo
-	$(BIN)/oneonone report --store $(OUT)/store --units $(SAMPLE)/units.csv --survey $(SURVEY) --wave 2026Q4 \
-	    --roster $(SAMPLE)/roster.csv --teams $(SAMPLE)/teams.csv --out $(OUT)/reports
-	@echo; echo "demo outputs are in $(OUT)/: codebook/, store/ (waves, quarantine, manifest, scores), store/reports/,"
-	@echo "release.parquet (every published number), reports/ (open reports/organisation.html or reports/t01.html)"
+	$(BIN)/oneonone survey export $(SURVEY) --to html --out $(OUT)/questionnaire.html
+	ONEONONE_KEY=$(SAMPLE_KEY) $(BIN)/oneonone run --survey $(SURVEY) --roster $(SAMPLE)/roster.csv \
+	    --exports $(SAMPLE)/exports --format qualtrics --wave 2026Q4 --truth $(SAMPLE)/truth.json --out $(OUT)
+	@echo; echo "demo outputs are in $(OUT)/: notebooks/*.html (the analyses), reports/ (open reports/organisation.html"
+	@echo "or reports/t01.html), release.parquet (every published number), store/ (waves, quarantine, reports),"
+	@echo "codebook/ and questionnaire.html"
+
+lab: $(STAMP)  ## open JupyterLab on notebooks/ with the project's kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 test: $(STAMP)  ## lint, then run the whole test suite
 	$(BIN)/ruff check .

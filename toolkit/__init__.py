@@ -12,6 +12,14 @@ from toolkit.cadence import cadence_omnibus, compare_cadence, moderation
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.codebook import codebook, write_codebook
 from toolkit.comments import release_comments
+from toolkit.describe import (
+    cadence_means,
+    ingest_summary,
+    naive_comparison,
+    quarantine_reasons,
+    screening,
+    team_mean_verdict,
+)
 from toolkit.disclosure import load_policy, release
 from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
 from toolkit.extract import Extract, research_extract, write_extract
@@ -34,6 +42,7 @@ from toolkit.scoring import item_block, score, summarise
 from toolkit.scrub import scrub_text
 from toolkit.simulate import SimulatedOrg, simulate
 from toolkit.store import load_quarantine, load_waves, store_wave
+from toolkit.study import Study, Truth, ingest_exports, load_study, load_truth, study_key
 from toolkit.survey import Survey, load_survey
 from toolkit.switches import Switches, cadence_switches
 from toolkit.validate import Validation, validate
@@ -47,12 +56,15 @@ __all__ = [
     "SecretKeyError",
     "SimulatedOrg",
     "StoreError",
+    "Study",
     "Survey",
     "SurveyError",
     "Switches",
     "ToolkitError",
+    "Truth",
     "Validation",
     "agreement",
+    "cadence_means",
     "cadence_omnibus",
     "cadence_switches",
     "canonical_dtypes",
@@ -68,20 +80,26 @@ __all__ = [
     "format_diff",
     "icc",
     "ingest",
+    "ingest_exports",
+    "ingest_summary",
     "item_block",
     "item_statistics",
     "load_key",
     "load_policy",
     "load_quarantine",
+    "load_study",
     "load_survey",
+    "load_truth",
     "load_waves",
     "loadings",
     "manager_report",
     "measurement_summary",
     "moderation",
+    "naive_comparison",
     "organisation_report",
     "power",
     "pseudonymise",
+    "quarantine_reasons",
     "read_canonical",
     "read_export",
     "release",
@@ -91,11 +109,14 @@ __all__ = [
     "response_schema",
     "rwg",
     "score",
+    "screening",
     "scrub_text",
     "simulate",
     "simulated_power",
     "store_wave",
+    "study_key",
     "summarise",
+    "team_mean_verdict",
     "team_policy",
     "to_html",
     "to_limesurvey_tsv",

@@ -1015,6 +1015,12 @@ def extract_cmd(
 )
 @click.option("--no-notebooks", is_flag=True, help="Skip executing the analysis notebooks.")
 @click.option(
+    "--team",
+    "team",
+    default=None,
+    help="The team whose manager's view notebook 06 shows [default: the first team of the units].",
+)
+@click.option(
     "--notebook",
     "notebooks",
     multiple=True,
@@ -1036,6 +1042,7 @@ def run_cmd(
     policy_file: Path | None,
     truth_file: Path | None,
     no_notebooks: bool,
+    team: str | None,
     notebooks: tuple[str, ...],
 ) -> None:
     """The quarter in one command: ingest, score, compare, release, reports, notebooks.
@@ -1150,6 +1157,11 @@ def run_cmd(
         }
         if teams_file is not None:
             parameters["TEAMS"] = str(teams_file.resolve())
+        units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
+        teams = units.loc[units["kind"].astype("str") == "team", "unit"].astype("str").tolist()
+        if team is not None and team not in teams:
+            raise InputError(f"--team {team} is not a team of the units table", path=units_file)
+        parameters["TEAM"] = team or teams[0]
         with bar() as progress:
             chosen = list(notebooks) or list(NOTEBOOKS)
             task = progress.add_task("executing notebooks", total=len(chosen))
@@ -1158,7 +1170,11 @@ def run_cmd(
                 progress.update(task, description=f"executing {stem}", completed=chosen.index(stem))
 
             executed = run_notebooks(
-                out_dir / "notebooks", parameters=parameters, notebooks=chosen, progress=running
+                out_dir / "notebooks",
+                parameters=parameters,
+                notebooks=chosen,
+                progress=running,
+                strict=not notebooks,  # a subset of the notebooks uses a subset of the parameters
             )
         for r in executed.itertuples(index=False):
             out.print(f"{r.notebook}: {r.seconds:.1f} s -> {r.html}")
