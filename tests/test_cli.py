@@ -425,3 +425,19 @@ def test_survey_export_bad_input(run, tmp_path):
     assert missing.exit_code == 2 and "nope.yaml" in missing.output
     wrong = run("survey", "export", SURVEY_PATH, "--to", "pdf")
     assert wrong.exit_code == 2 and "pdf" in wrong.output
+
+
+def test_run_executes_the_chosen_notebook_into_html(run, tmp_path, two_waves, monkeypatch):
+    from toolkit.simulate import pseudonym_key
+
+    monkeypatch.setenv("ONEONONE_KEY", pseudonym_key(2026).decode())
+    out = tmp_path / "out"
+    args = ["run", "--survey", SURVEY_PATH, "--roster", SAMPLE / "roster.csv", "--exports", two_waves]
+    result = run(*args, "--wave", "2026Q2", "--out", out, "--notebook", "06_team_report", "--team", "t02")
+    assert result.exit_code == 0, result.output
+    assert "6/6 notebooks" in result.output and "06_team_report:" in result.output
+    html = (out / "notebooks" / "06_team_report.html").read_text(encoding="utf-8")
+    assert "t02" in html and "Traceback" not in html
+    assert not (out / "notebooks" / "01_validate_and_clean.html").exists()
+    bad = run(*args, "--wave", "2026Q2", "--out", out, "--notebook", "06_team_report", "--team", "zz")
+    assert bad.exit_code == 2 and "--team zz is not a team" in bad.output

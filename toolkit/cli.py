@@ -1069,6 +1069,10 @@ def run_cmd(
         check_key_location(key_file, out_dir)
     key = load_key(key_file=key_file)  # fails early, before any work, when there is no key
     s = load_survey(survey_file)
+    units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
+    teams = units.loc[units["kind"].astype("str") == "team", "unit"].astype("str").tolist()
+    if team is not None and team not in teams:
+        raise InputError(f"--team {team} is not a team of the units table", path=units_file)
     people = _read_roster(roster, required=("employee_id", "team"))
     steps = ["ingest", "score", "compare", "release", "reports"] + ([] if no_notebooks else ["notebooks"])
     timings: dict[str, float] = {}
@@ -1157,10 +1161,6 @@ def run_cmd(
         }
         if teams_file is not None:
             parameters["TEAMS"] = str(teams_file.resolve())
-        units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
-        teams = units.loc[units["kind"].astype("str") == "team", "unit"].astype("str").tolist()
-        if team is not None and team not in teams:
-            raise InputError(f"--team {team} is not a team of the units table", path=units_file)
         parameters["TEAM"] = team or teams[0]
         with bar() as progress:
             chosen = list(notebooks) or list(NOTEBOOKS)
