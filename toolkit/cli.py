@@ -1214,23 +1214,9 @@ def _run_summary(out, out_dir, store, release_file, wave, executed, timings, sta
 
 
 def _read_table(path: Path, *, required: tuple[str, ...], what: str = "table"):
-    """A small CSV (roster, units) as text, with its required columns checked."""
-    import pandas as pd
+    from toolkit._tables import read_table
 
-    if not path.is_file():
-        raise InputError(f"{what} file not found", path=path)
-    try:
-        table = pd.read_csv(path, dtype="str", encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV {what}: {exc}", path=path) from None
-    for column in required:
-        if column not in table.columns:
-            raise InputError(
-                f"the {what} needs a {column!r} column; it has {', '.join(table.columns)}",
-                path=path,
-                column=column,
-            )
-    return table
+    return read_table(path, what=what, required=required)
 
 
 def _read_roster(path: Path, *, required: tuple[str, ...] = ("team",)):

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit._tables import read_table
 from toolkit.disclosure import release as _release
 from toolkit.errors import InputError, StoreError
 from toolkit.ingest.export import detect_format
@@ -134,7 +135,7 @@ def ingest_exports(
             raise ValueError(f"up_to={up_to!r} is not one of the waves asked for ({', '.join(chosen)})")
         chosen = [w for w in chosen if w <= up_to]
     the_survey = _survey(survey)
-    people = _table(roster, "roster", ("employee_id", "team"))
+    people = read_table(roster, what="roster", required=("employee_id", "team"))
     results = []
     for wave in chosen:
         path = _pick(found[wave], wave, format, folder)
@@ -393,14 +394,14 @@ def load_study(
             store=store,
         )
     responses = load_waves(store, survey=the_survey)
-    the_teams = None if teams is None else _table(teams, "teams", ("team",))
+    the_teams = None if teams is None else read_table(teams, what="teams", required=("team",))
     return Study(
         survey=the_survey,
         responses=responses,
         waves=tuple(sorted(pd.unique(responses["wave"].astype("str")))),
         scores=score(responses, the_survey),
-        units=None if units is None else _table(units, "units", ("unit", "parent", "kind")),
-        roster=None if roster is None else _table(roster, "roster", ("team",)),
+        units=None if units is None else read_table(units, what="units", required=("unit", "parent", "kind")),
+        roster=None if roster is None else read_table(roster, what="roster", required=("team",)),
         teams=the_teams,
         policies=None if the_teams is None else _policies(the_teams),
     )
@@ -428,29 +429,6 @@ def _survey(survey: Survey | str | Path) -> Survey:
     if isinstance(survey, str | Path):
         return load_survey(survey)
     raise TypeError(f"survey must be a Survey or the path of its YAML file, got {type(survey).__name__}")
-
-
-def _table(table: pd.DataFrame | str | Path, what: str, required: tuple[str, ...]) -> pd.DataFrame:
-    """A small table given as a DataFrame or a CSV file (read as text), its columns checked."""
-    path = None
-    if isinstance(table, str | Path):
-        path = Path(table)
-        if not path.is_file():
-            raise InputError(f"{what} file not found", path=path)
-        try:
-            table = pd.read_csv(path, dtype="str", encoding="utf-8-sig")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise InputError(f"not a readable CSV {what} table: {exc}", path=path) from None
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"{what} must be a DataFrame or the path of a CSV file, got {type(table).__name__}")
-    for column in required:
-        if column not in table.columns:
-            raise InputError(
-                f"the {what} table needs a {column!r} column; it has {', '.join(map(str, table.columns))}",
-                path=path,
-                column=column,
-            )
-    return table
 
 
 # --------------------------------------------------------------------------- the simulator's truth
