@@ -23,10 +23,10 @@ def read_table(
     --------
     >>> read_table("data/sample/units.csv", what="units", required=("unit", "parent", "kind")).shape[1]
     3
-    >>> read_table("data/sample/units.csv", what="units", required=("team",))
+    >>> read_table("data/sample/units.csv", what="units", required=("team",))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    toolkit.errors.InputError: data/sample/units.csv, column 'team': the units table needs a 'team' column; ...
+    toolkit.errors.InputError: data/sample/units.csv, column 'team': the units table needs a 'team' ...
     """
     path = None
     if isinstance(table, str | Path):
