@@ -53,6 +53,21 @@ _headcount_option = click.option(
 )
 
 
+_key_file_option = click.option(
+    "--key-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File holding the secret pseudonym key (default: the ONEONONE_KEY environment variable).",
+)
+_policy_option = click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Disclosure policy (YAML); default thresholds: scores 5, comments 10, invited 5, distributions 10.",
+)
+
+
 def _console(stderr: bool = False) -> Console:
     # a pipe or a log file gets wide lines rather than tables squeezed into 80 columns
     stream = sys.stderr if stderr else sys.stdout
@@ -327,12 +342,7 @@ def simulate_cmd(
 )
 @click.option("--wave", required=True, help="The wave label, like 2026Q3.")
 @_store_option
-@click.option(
-    "--key-file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="File holding the secret pseudonym key (default: the ONEONONE_KEY environment variable).",
-)
+@_key_file_option
 @click.option(
     "--format",
     "fmt",
@@ -514,13 +524,7 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
 @_units_option
 @_stored_survey_option
 @_headcount_option
-@click.option(
-    "--policy",
-    "policy_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Disclosure policy (YAML); default thresholds: scores 5, comments 10, invited 5, distributions 10.",
-)
+@_policy_option
 @click.option(
     "--out",
     "out_file",
@@ -811,9 +815,7 @@ def _build_release(store_dir: Path, survey, units_file: Path, roster: Path | Non
     default=None,
     help="teams.csv with team and manager: names each report's manager in the manifest.",
 )
-@click.option(
-    "--policy", "policy_file", type=click.Path(path_type=Path), default=None, help="Disclosure policy (YAML)."
-)
+@_policy_option
 @_errors_exit
 def report_cmd(
     store_dir: Path,
@@ -991,21 +993,14 @@ def extract_cmd(
     default=None,
     help="teams.csv (team, manager, policy_<wave>) [default: teams.csv beside the roster, if any].",
 )
-@click.option(
-    "--key-file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="File holding the secret pseudonym key (default: the ONEONONE_KEY environment variable).",
-)
+@_key_file_option
 @click.option(
     "--format",
     "fmt",
     default=None,
     help="When a wave has exports of several platforms: the one to ingest (e.g. qualtrics).",
 )
-@click.option(
-    "--policy", "policy_file", type=click.Path(path_type=Path), default=None, help="Disclosure policy (YAML)."
-)
+@_policy_option
 @click.option(
     "--truth",
     "truth_file",
