@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from toolkit import load_survey  # noqa: E402
 from toolkit.ingest.pipeline import ingest  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import peak_rss_gib  # noqa: E402
 
 
 def write_export(path: Path, survey, n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -99,7 +101,7 @@ def main() -> None:
         roster = pd.read_parquet(args.ingest_only.with_suffix(".roster.parquet"))
         store = args.ingest_only.with_name("store_alone")
         ingest(args.ingest_only, survey, roster=roster, wave="2026Q3", store=store, key=b"k" * 32)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+        print(peak_rss_gib())
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.csv"
@@ -123,7 +125,7 @@ def main() -> None:
             store = Path(tmp) / f"store{attempt}"
             result = ingest(path, survey, roster=roster, wave="2026Q3", store=store, key=b"k" * 32)
             t_ingest.append(time.perf_counter() - t0)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+        peak = peak_rss_gib()
         cmd = [sys.executable, __file__, "--ingest-only", str(path)]
         alone = float(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.split()[-1])
     t_read, t_ingest = min(t_read), min(t_ingest)
