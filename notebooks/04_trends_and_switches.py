@@ -80,7 +80,7 @@ found
 # can be biased.
 
 # %%
-estimators = ["estimator", "estimate", "se", "ci_low", "ci_high", "p_val", "n_teams", "n_switchers"]
+estimators = ["estimator", "estimate", "se", "df", "ci_low", "ci_high", "p_val", "n_teams", "n_switchers"]
 switches.summary[estimators].round(3)
 
 # %% [markdown]
@@ -112,7 +112,6 @@ summary = switches.summary.set_index("estimator")
 did_m, twfe = summary.loc["did_m"], summary.loc["twfe"]
 placebo = switches.pretrend.set_index("test")["p_val"].get("did_m_placebo")
 pooled_pre = switches.pretrend.query("test == 'cs_event_study' and direction == 'pooled'")
-pre_cells = event_times[(event_times["aggregate"] == "event_time") & (event_times["e"] < 0)]
 depth_means = trends[trends["construct"] == "depth"].pivot(index="cadence", columns="wave", values="mean")
 gap = depth_means.loc["weekly"] - depth_means.loc["monthly"]
 Markdown(
@@ -132,9 +131,12 @@ Markdown(
     + f". The two-way fixed-effects estimate is {twfe['estimate']:+.3f}.\n"
     f"- **Pre-trends:** the placebo DID_M one wave earlier has p = {placebo:.3g}"
     + (
-        f"; the joint test of the pooled pre-switch event-study estimates has p = "
-        f"{pooled_pre['p_val'].iloc[0]:.3g}, but it rests on {int(pre_cells['n'].sum())} treated team-cells "
-        "only, so it is fragile"
+        f"; the joint F test of the pooled pre-switch event-study estimates gives "
+        f"F({int(pooled_pre['df'].iloc[0])}, {int(pooled_pre['df_denom'].iloc[0])}) = "
+        f"{pooled_pre['f_statistic'].iloc[0]:.2f}, p = {pooled_pre['p_val'].iloc[0]:.3g}, from "
+        f"{int(pooled_pre['n_treated_teams'].iloc[0])} treated teams"
+        if len(pooled_pre) and pooled_pre["p_val"].notna().iloc[0]
+        else f"; the joint pre-trend test cannot be computed here ({pooled_pre['note'].iloc[0]})"
         if len(pooled_pre) else ""
     )
     + ". "

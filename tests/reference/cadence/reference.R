@@ -20,7 +20,8 @@
 ##   (e) omnibus Wald tests of all cadence coefficients (inside (a), (b), (c), (d))
 ##   (f) moderation models (lmer with interactions)
 ##   (g) panel D3: two-way fixed effects, Callaway-Sant'Anna-style group-time ATTs with an
-##       event-study table and a pre-trend test, and de Chaisemartin-D'Haultfoeuille DID_M
+##       event-study table and a pre-trend test, and de Chaisemartin-D'Haultfoeuille DID_M, with
+##       switcher-level influence-function SEs (also on a sparse subset of D3's teams)
 ##   (h) power: minimum detectable effect grid
 ##   (i) timing lme4 on the big data set D4 (about 200,000 respondents in 25,000 teams)
 ##
@@ -682,174 +683,219 @@ Y <- matrix(NA_real_, length(teams), TT, dimnames = list(teams, WAVES))
 Dm <- matrix(NA_integer_, length(teams), TT, dimnames = list(teams, WAVES))
 Y[cbind(match(tm3$team, teams), tm3$w)] <- tm3$ybar
 Dm[cbind(match(tm3$team, teams), tm3$w)] <- tm3$D
-base_D <- Dm[, 1]
-first_switch <- apply(Dm, 1, function(d) { s <- which(d != d[1]); if (length(s)) min(s) else Inf })
 
-## --- Callaway-Sant'Anna-style group-time ATTs, by direction, not-yet-switched controls,
-## universal base period g-1, team-wave means, unweighted teams; influence functions per team
-cells <- list(); IF <- list()
-for (dir in c("on", "off")) {
-  b0 <- if (dir == "on") 0L else 1L          # on: monthly -> weekly; off: weekly -> monthly
-  for (g in 2:TT) for (t in 1:TT) {
-    if (t == g - 1) next
-    base <- g - 1
-    grp <- base_D == b0
-    tr <- grp & first_switch == g & !is.na(Y[, t]) & !is.na(Y[, base])
-    co <- grp & first_switch > max(t, base) & first_switch != g & !is.na(Y[, t]) & !is.na(Y[, base])
-    if (sum(tr) == 0) next
-    dY <- Y[, t] - Y[, base]
-    mT <- mean(dY[tr]); mC <- if (sum(co)) mean(dY[co]) else NA_real_
-    att <- mT - mC
-    inf <- setNames(rep(0, length(teams)), teams)
-    inf[tr] <- (dY[tr] - mT) / sum(tr)
-    if (sum(co)) inf[co] <- -(dY[co] - mC) / sum(co)
-    se <- sqrt(sum(inf^2))
-    id <- sprintf("%s_g%d_t%d", dir, g, t)
-    cells[[id]] <- data.frame(cell = id, direction = dir, from = if (dir == "on") "monthly" else "weekly",
-      to = if (dir == "on") "weekly" else "monthly", g = g, t = t, base = base, g_wave = WAVES[g], t_wave = WAVES[t],
-      e = t - g, n_treated = sum(tr), n_control = sum(co), mean_dy_treated = mT, mean_dy_control = mC,
-      att = att, se = se, sign_weekly_minus_monthly = if (dir == "on") 1 else -1, stringsAsFactors = FALSE)
-    IF[[id]] <- inf
-  }
+## --- heterogeneity-robust estimators with switcher-level (pooled) influence functions
+## Every estimate below is the mean of N switcher contrasts x_k (one per switch for DID_M, one
+## per treated team-cell for the group-time aggregates). Its influence function for team i is
+##     IF_i = sqrt(G / (G - 1)) * sum_{k of team i} (x_k - est) / N  +  (comparison groups' part)
+## with G = the distinct teams behind the x_k (the clusters), se = sqrt(sum_i IF_i^2), and
+## intervals and p-values from Student t on G - 1 df. With G = 1 there is no SE (NaN).
+## (Before: each switcher's deviation from its own period or cell mean, no factor, normal:
+## a period or cell with one switching team contributed no variance at all.)
+## robust_did() computes them all for a wide panel and writes did_<prefix>*.csv; it runs on the
+## 165 teams, then on a sparse subset (the first 30 of them by id) where cells, periods and
+## event times rest on one or two switching teams.
+t_columns <- function(d) {                     # t, p and 95% interval on d$df (NaN df -> NaN)
+  d$t_stat <- d$estimate / d$se
+  d$p_t <- ifelse(is.na(d$df), NaN, 2 * pt(-abs(d$t_stat), pmax(d$df, 1)))
+  q <- ifelse(is.na(d$df), NaN, qt(0.975, pmax(d$df, 1)))
+  d$ci_low <- d$estimate - q * d$se; d$ci_high <- d$estimate + q * d$se
+  d
 }
-cells <- do.call(rbind, cells)
-IFm <- do.call(cbind, IF)              # teams x cells
-stopifnot(identical(colnames(IFm), cells$cell))
-cells$att_weekly_minus_monthly <- cells$att * cells$sign_weekly_minus_monthly
-cat("\nGroup-time ATT cells (ATT on the direction's own scale; last column signed as weekly - monthly):\n")
-print(cells[, -1], row.names = FALSE)
-write_tidy(cells, "did_cs_cells.csv")
+one_team <- "one treated team: no SE (its change cannot be told from its own team-wave noise)"
 
-## aggregation: weighted averages of cells with weights n_treated (fixed); SE from the summed
-## influence functions (clustered by team, no small-sample factor)
-agg <- function(sel, signed, label, e = NA) {
-  sel <- sel & !is.na(cells$att)
-  if (!any(sel)) return(NULL)
-  w <- cells$n_treated[sel] / sum(cells$n_treated[sel])
-  s <- if (signed) cells$sign_weekly_minus_monthly[sel] else rep(1, sum(sel))
-  est <- sum(w * s * cells$att[sel])
-  inf <- IFm[, sel, drop = FALSE] %*% (w * s)
-  data.frame(aggregate = label, e = e, n_cells = sum(sel), n_treated = sum(cells$n_treated[sel]),
-             estimate = est, se = sqrt(sum(inf^2)), stringsAsFactors = FALSE)
-}
-agg_if <- function(sel, signed) {
-  sel <- sel & !is.na(cells$att)
-  w <- cells$n_treated[sel] / sum(cells$n_treated[sel])
-  s <- if (signed) cells$sign_weekly_minus_monthly[sel] else rep(1, sum(sel))
-  drop(IFm[, sel, drop = FALSE] %*% (w * s))
-}
-es <- list()
-for (ee in sort(unique(cells$e))) {
-  es[[length(es) + 1]] <- agg(cells$e == ee, TRUE, "event_time_pooled_weekly_minus_monthly", ee)
-  for (dir in c("on", "off")) es[[length(es) + 1]] <- agg(cells$e == ee & cells$direction == dir, FALSE,
-                                                          paste0("event_time_", dir), ee)
-}
-es[[length(es) + 1]] <- agg(cells$e == 0, TRUE, "instantaneous_e0_pooled_weekly_minus_monthly", 0)
-es[[length(es) + 1]] <- agg(cells$e >= 0, TRUE, "overall_post_pooled_weekly_minus_monthly", NA)
-for (dir in c("on", "off")) es[[length(es) + 1]] <- agg(cells$e >= 0 & cells$direction == dir, FALSE,
-                                                        paste0("overall_post_", dir), NA)
-es <- do.call(rbind, es)
-es$z <- es$estimate / es$se; es$p_z <- 2 * pnorm(-abs(es$z))
-es$ci_low <- es$estimate - qnorm(0.975) * es$se; es$ci_high <- es$estimate + qnorm(0.975) * es$se
-cat("\nEvent study / aggregates:\n"); print(es, row.names = FALSE)
-write_tidy(es, "did_cs_event_study.csv")
+robust_did <- function(Y, Dm, prefix) {
+  teams <- rownames(Y); TT <- ncol(Y)
+  out_file <- function(name) sprintf("did_%s%s.csv", prefix, name)
+  base_D <- Dm[, 1]
+  first_switch <- apply(Dm, 1, function(d) { s <- which(d != d[1]); if (length(s)) min(s) else Inf })
+  team_sum <- function(v, team_of) {           # sum v by team, as a vector over all teams
+    out <- setNames(rep(0, length(teams)), teams)
+    if (length(v)) { s <- tapply(v, team_of, sum); out[names(s)] <- s }
+    out
+  }
+  pooled <- function(x, team_of, ctrl) {
+    N <- length(x); est <- mean(x); G <- length(unique(team_of))
+    sw <- team_sum((x - est) / N, team_of)
+    IF <- if (G > 1) sqrt(G / (G - 1)) * sw + ctrl else sw * NaN
+    list(estimate = est, se = if (G > 1) sqrt(sum(IF^2)) else NaN, df = if (G > 1) G - 1 else NaN,
+         N = N, G = G, teams = unique(team_of), IF = IF)
+  }
 
-## pre-trend test: joint Wald chi-square that every pre-period pooled event-time estimate (e <= -2)
-## is zero, covariance from the influence functions; also per direction
-pre <- list()
-for (variant in c("pooled", "on", "off")) {
-  pes <- sort(unique(cells$e[cells$e <= -2]))
-  sel_fun <- function(ee) if (variant == "pooled") cells$e == ee else cells$e == ee & cells$direction == variant
-  pes <- pes[vapply(pes, function(ee) any(sel_fun(ee)), logical(1))]
-  if (!length(pes)) next
-  M <- sapply(pes, function(ee) agg_if(sel_fun(ee), variant == "pooled"))
-  M <- matrix(M, ncol = length(pes))
-  est <- sapply(pes, function(ee) agg(sel_fun(ee), variant == "pooled", "x", ee)$estimate)
-  V <- crossprod(M)
-  chi2 <- drop(t(est) %*% solve(V, est))
-  pre[[length(pre) + 1]] <- data.frame(variant = variant, event_times = paste(pes, collapse = " "),
-    chi2 = chi2, df = length(pes), p_chi2 = pchisq(chi2, length(pes), lower.tail = FALSE), stringsAsFactors = FALSE)
-}
-pre <- do.call(rbind, pre)
-cat("\nPre-trend test (event times <= -2; e = -1 is the base, 0 by construction):\n"); print(pre, row.names = FALSE)
-write_tidy(pre, "did_cs_pretrend.csv")
+  ## --- Callaway-Sant'Anna-style group-time ATTs, by direction, not-yet-switched controls,
+  ## universal base period g-1, team-wave means, unweighted teams.
+  ## TC: one row per treated team-cell with its contrast x = dY_i - mean_C(dY) (own scale);
+  ## CTRL: teams x cells, the comparison part -(dY_i - mean_C)/n_C of each cell's IF.
+  cells <- list(); TC <- list(); CTRL <- list()
+  for (dir in c("on", "off")) {
+    b0 <- if (dir == "on") 0L else 1L          # on: monthly -> weekly; off: weekly -> monthly
+    for (g in 2:TT) for (t in 1:TT) {
+      if (t == g - 1) next
+      base <- g - 1
+      grp <- base_D == b0
+      tr <- grp & first_switch == g & !is.na(Y[, t]) & !is.na(Y[, base])
+      co <- grp & first_switch > max(t, base) & first_switch != g & !is.na(Y[, t]) & !is.na(Y[, base])
+      if (sum(tr) == 0) next
+      dY <- Y[, t] - Y[, base]
+      mT <- mean(dY[tr]); mC <- if (sum(co)) mean(dY[co]) else NA_real_
+      id <- sprintf("%s_g%d_t%d", dir, g, t)
+      TC[[id]] <- data.frame(cell = id, team = teams[tr], x = dY[tr] - mC, stringsAsFactors = FALSE)
+      ctrl <- setNames(rep(0, length(teams)), teams)
+      if (sum(co)) ctrl[co] <- -(dY[co] - mC) / sum(co)
+      CTRL[[id]] <- ctrl
+      cells[[id]] <- data.frame(cell = id, direction = dir, from = if (dir == "on") "monthly" else "weekly",
+        to = if (dir == "on") "weekly" else "monthly", g = g, t = t, base = base, g_wave = WAVES[g], t_wave = WAVES[t],
+        e = t - g, n_treated = sum(tr), n_control = sum(co), mean_dy_treated = mT, mean_dy_control = mC,
+        att = mT - mC, sign_weekly_minus_monthly = if (dir == "on") 1 else -1, stringsAsFactors = FALSE)
+    }
+  }
+  cells <- do.call(rbind, cells)
+  TC <- do.call(rbind, TC)
+  CTRL <- do.call(cbind, CTRL)              # teams x cells
+  stopifnot(identical(colnames(CTRL), cells$cell))
+  cells$att_weekly_minus_monthly <- cells$att * cells$sign_weekly_minus_monthly
 
-## --- DID_M (de Chaisemartin & D'Haultfoeuille 2020), teams weighted equally, with the placebo
-didm_rows <- list()
-IFt <- setNames(rep(0, length(teams)), teams)
-parts <- list()
-for (t in 2:TT) {
-  ok <- !is.na(Y[, t]) & !is.na(Y[, t - 1])
-  dY <- Y[, t] - Y[, t - 1]
-  J <- ok & Dm[, t - 1] == 0 & Dm[, t] == 1; S0 <- ok & Dm[, t - 1] == 0 & Dm[, t] == 0
-  L <- ok & Dm[, t - 1] == 1 & Dm[, t] == 0; S1 <- ok & Dm[, t - 1] == 1 & Dm[, t] == 1
-  parts[[t]] <- list(t = t, dY = dY, J = J, S0 = S0, L = L, S1 = S1)
-  didp <- if (sum(J) && sum(S0)) mean(dY[J]) - mean(dY[S0]) else NA_real_
-  didn <- if (sum(L) && sum(S1)) mean(dY[S1]) - mean(dY[L]) else NA_real_
-  didm_rows[[length(didm_rows) + 1]] <- data.frame(t = t, t_wave = WAVES[t], n_joiners = sum(J), n_stable_monthly = sum(S0),
-    n_leavers = sum(L), n_stable_weekly = sum(S1), did_plus = didp, did_minus = didn, stringsAsFactors = FALSE)
-}
-didm_t <- do.call(rbind, didm_rows)
-## switchers only count where their comparison group is non-empty
-NJ <- ifelse(is.na(didm_t$did_plus), 0, didm_t$n_joiners); NL <- ifelse(is.na(didm_t$did_minus), 0, didm_t$n_leavers)
-NS <- sum(NJ) + sum(NL)
-est <- (sum(NJ * ifelse(is.na(didm_t$did_plus), 0, didm_t$did_plus)) +
-        sum(NL * ifelse(is.na(didm_t$did_minus), 0, didm_t$did_minus))) / NS
-for (k in seq_len(nrow(didm_t))) {
-  pt_ <- parts[[didm_t$t[k]]]
-  if (NJ[k] > 0) {
-    mJ <- mean(pt_$dY[pt_$J]); m0 <- mean(pt_$dY[pt_$S0])
-    IFt[pt_$J] <- IFt[pt_$J] + (pt_$dY[pt_$J] - mJ) / NS
-    IFt[pt_$S0] <- IFt[pt_$S0] - NJ[k] / NS * (pt_$dY[pt_$S0] - m0) / sum(pt_$S0)
+  ## an aggregate of the selected cells (weights n_treated, signed or not) = the mean of the signed
+  ## treated team-cell contrasts; the comparison part of its IF is sum_c w_c s_c CTRL[, c]
+  agg_fit <- function(sel, signed) {
+    ids <- cells$cell[sel & !is.na(cells$att)]
+    if (!length(ids)) return(NULL)
+    s <- setNames(if (signed) cells$sign_weekly_minus_monthly else rep(1, nrow(cells)), cells$cell)[ids]
+    nt <- setNames(cells$n_treated, cells$cell)[ids]
+    w <- nt / sum(nt)
+    rows <- TC[TC$cell %in% ids, ]
+    fit <- pooled(s[rows$cell] * rows$x, rows$team, drop(CTRL[, ids, drop = FALSE] %*% (w * s)))
+    stopifnot(abs(fit$estimate - sum(w * s * setNames(cells$att, cells$cell)[ids])) < 1e-12)
+    fit$n_cells <- length(ids)
+    fit
   }
-  if (NL[k] > 0) {
-    mL <- mean(pt_$dY[pt_$L]); m1 <- mean(pt_$dY[pt_$S1])
-    IFt[pt_$L] <- IFt[pt_$L] - (pt_$dY[pt_$L] - mL) / NS
-    IFt[pt_$S1] <- IFt[pt_$S1] + NL[k] / NS * (pt_$dY[pt_$S1] - m1) / sum(pt_$S1)
+
+  ## each cell alone (its IF is then the deviation from its own mean, as before, but with the
+  ## factor n_T/(n_T - 1) and t on n_T - 1 df; NaN with one treated team)
+  cf <- lapply(seq_len(nrow(cells)), function(k) agg_fit(seq_len(nrow(cells)) == k, FALSE))
+  cells$se <- vapply(cf, function(f) if (is.null(f)) NA_real_ else f$se, 1)
+  cells$df <- vapply(cf, function(f) if (is.null(f)) NA_real_ else f$df, 1)
+  cells$estimate <- cells$att
+  cells <- t_columns(cells)
+  cells$estimate <- NULL
+  cells$se_note <- ifelse(is.na(cells$att), "no not-yet-switched control team",
+                          ifelse(cells$n_treated == 1, one_team, ""))
+  cat(sprintf("\n[%s] Group-time ATT cells (ATT on the direction's own scale):\n", prefix))
+  print(cells[, -1], row.names = FALSE)
+  write_tidy(cells, out_file("cs_cells"))
+
+  ## event study and overall aggregates
+  es <- list(); pre_fits <- list()
+  add <- function(fit, label, e) {
+    if (is.null(fit)) return(NULL)
+    data.frame(aggregate = label, e = e, n_cells = fit$n_cells, n_treated = fit$N, n_treated_teams = fit$G,
+               estimate = fit$estimate, se = fit$se, df = fit$df,
+               se_note = if (fit$G > 1) "" else one_team, stringsAsFactors = FALSE)
   }
-}
-didm <- data.frame(estimator = "DID_M", estimate = est, se = sqrt(sum(IFt^2)), n_switches = NS,
-                   n_joiners = sum(NJ), n_leavers = sum(NL), stringsAsFactors = FALSE)
-## placebo DID_M^pl: units whose treatment was stable from t-2 to t-1; joiners/leavers at t vs
-## units stable from t-2 to t; outcome change from t-2 to t-1
-IFp <- setNames(rep(0, length(teams)), teams); pl_rows <- list()
-for (t in 3:TT) {
-  ok <- !is.na(Y[, t - 1]) & !is.na(Y[, t - 2])
-  dY <- Y[, t - 1] - Y[, t - 2]
-  J <- ok & Dm[, t - 2] == 0 & Dm[, t - 1] == 0 & Dm[, t] == 1
-  S0 <- ok & Dm[, t - 2] == 0 & Dm[, t - 1] == 0 & Dm[, t] == 0
-  L <- ok & Dm[, t - 2] == 1 & Dm[, t - 1] == 1 & Dm[, t] == 0
-  S1 <- ok & Dm[, t - 2] == 1 & Dm[, t - 1] == 1 & Dm[, t] == 1
-  pl_rows[[length(pl_rows) + 1]] <- list(t = t, dY = dY, J = J, S0 = S0, L = L, S1 = S1,
-    didp = if (sum(J) && sum(S0)) mean(dY[J]) - mean(dY[S0]) else NA_real_,
-    didn = if (sum(L) && sum(S1)) mean(dY[S1]) - mean(dY[L]) else NA_real_)
-}
-nJp <- sapply(pl_rows, function(r) if (is.na(r$didp)) 0 else sum(r$J))
-nLp <- sapply(pl_rows, function(r) if (is.na(r$didn)) 0 else sum(r$L))
-NSp <- sum(nJp) + sum(nLp)
-est_pl <- (sum(nJp * sapply(pl_rows, function(r) if (is.na(r$didp)) 0 else r$didp)) +
-           sum(nLp * sapply(pl_rows, function(r) if (is.na(r$didn)) 0 else r$didn))) / NSp
-for (k in seq_along(pl_rows)) {
-  r <- pl_rows[[k]]
-  if (nJp[k] > 0) {
-    IFp[r$J] <- IFp[r$J] + (r$dY[r$J] - mean(r$dY[r$J])) / NSp
-    IFp[r$S0] <- IFp[r$S0] - nJp[k] / NSp * (r$dY[r$S0] - mean(r$dY[r$S0])) / sum(r$S0)
+  for (ee in sort(unique(cells$e))) {
+    f <- agg_fit(cells$e == ee, TRUE); pre_fits[[paste("pooled", ee)]] <- f
+    es[[length(es) + 1]] <- add(f, "event_time_pooled_weekly_minus_monthly", ee)
+    for (dir in c("on", "off")) {
+      f <- agg_fit(cells$e == ee & cells$direction == dir, FALSE); pre_fits[[paste(dir, ee)]] <- f
+      es[[length(es) + 1]] <- add(f, paste0("event_time_", dir), ee)
+    }
   }
-  if (nLp[k] > 0) {
-    IFp[r$L] <- IFp[r$L] - (r$dY[r$L] - mean(r$dY[r$L])) / NSp
-    IFp[r$S1] <- IFp[r$S1] + nLp[k] / NSp * (r$dY[r$S1] - mean(r$dY[r$S1])) / sum(r$S1)
+  es[[length(es) + 1]] <- add(agg_fit(cells$e == 0, TRUE), "instantaneous_e0_pooled_weekly_minus_monthly", 0)
+  es[[length(es) + 1]] <- add(agg_fit(cells$e >= 0, TRUE), "overall_post_pooled_weekly_minus_monthly", NA)
+  for (dir in c("on", "off")) es[[length(es) + 1]] <- add(agg_fit(cells$e >= 0 & cells$direction == dir, FALSE),
+                                                          paste0("overall_post_", dir), NA)
+  es <- t_columns(do.call(rbind, es))
+  cat(sprintf("\n[%s] Event study / aggregates:\n", prefix)); print(es, row.names = FALSE)
+  write_tidy(es, out_file("cs_event_study"))
+
+  ## pre-trend test: Hotelling-type joint test that the event-time estimates with e <= -2 are 0.
+  ## W = b' V^-1 b with V = crossprod of their IFs (each with its own factor, as in the event
+  ## study), q estimates, G = distinct treated teams behind them; F = W/q * (G - q)/(G - 1) on
+  ## (q, G - q). Estimates with one treated team (no SE) are left out; NaN when none is left or G <= q.
+  pre <- list()
+  for (variant in c("pooled", "on", "off")) {
+    fits <- pre_fits[grepl(paste0("^", variant, " "), names(pre_fits))]
+    fits <- fits[!vapply(fits, is.null, TRUE)]
+    pes <- as.numeric(sub("^[a-z]+ ", "", names(fits)))
+    fits <- fits[pes <= -2]; pes <- pes[pes <= -2]
+    if (!length(pes)) next
+    keep <- vapply(fits, function(f) f$G > 1, TRUE)
+    notes <- if (any(!keep)) sprintf("left out e = %s: one treated team, no SE", paste(pes[!keep], collapse = ", "))
+    q <- sum(keep); G <- length(unique(unlist(lapply(fits[keep], `[[`, "teams"))))
+    W <- F <- p_F <- p_chi2 <- NaN
+    if (q > 0 && G > q) {
+      b <- vapply(fits[keep], `[[`, 1, "estimate")
+      M <- sapply(fits[keep], `[[`, "IF")
+      W <- drop(t(b) %*% solve(crossprod(M), b))
+      F <- W / q * (G - q) / (G - 1)
+      p_F <- pf(F, q, G - q, lower.tail = FALSE); p_chi2 <- pchisq(W, q, lower.tail = FALSE)
+    } else if (q == 0) {
+      notes <- c(notes, "no pre-switch estimate has an SE")
+    } else {
+      notes <- c(notes, sprintf("%d treated teams behind %d pre-switch estimates: the test needs more teams", G, q))
+    }
+    pre[[length(pre) + 1]] <- data.frame(variant = variant,
+      event_times = paste(if (q > 0) pes[keep] else pes, collapse = " "), wald_chi2 = W, df = q,
+      n_treated_teams = G, F = F, df1 = q, df2 = if (q > 0 && G > q) G - q else NaN, p_F = p_F, p_chi2 = p_chi2,
+      note = paste(notes, collapse = "; "), stringsAsFactors = FALSE)
   }
+  pre <- do.call(rbind, pre)
+  cat(sprintf("\n[%s] Pre-trend test (event times <= -2; e = -1 is the base, 0 by construction):\n", prefix))
+  print(pre, row.names = FALSE)
+  write_tidy(pre, out_file("cs_pretrend"))
+
+  ## --- DID_M (de Chaisemartin & D'Haultfoeuille 2020), teams weighted equally, with the placebo.
+  ## Switch k of team i in period t: x_k = dY_i - mean_{S0_t} dY (joiner) or mean_{S1_t} dY - dY_i
+  ## (leaver); DID_M = mean(x_k) over the N switches (= the paper's weighted mean of DID+_t, DID-_t);
+  ## comparison part of the IF: -|J_t|/N (dY_i - mean_S0)/|S0_t| on S0_t, +|L_t|/N (dY_i - mean_S1)/|S1_t|
+  ## on S1_t. placebo: dY from t-2 to t-1 and every group restricted to D_{t-2} = D_{t-1}.
+  ## A period's switchers count only when their comparison group is non-empty.
+  did_m_fit <- function(placebo) {
+    X <- NULL; ctrl <- setNames(rep(0, length(teams)), teams); per <- list()
+    for (t in (if (placebo) 3 else 2):TT) {
+      a <- if (placebo) t - 2 else t - 1; b <- a + 1
+      ok <- !is.na(Y[, a]) & !is.na(Y[, b]) & (if (placebo) Dm[, t - 2] == Dm[, t - 1] else TRUE)
+      dY <- Y[, b] - Y[, a]
+      J <- ok & Dm[, t - 1] == 0 & Dm[, t] == 1; S0 <- ok & Dm[, t - 1] == 0 & Dm[, t] == 0
+      L <- ok & Dm[, t - 1] == 1 & Dm[, t] == 0; S1 <- ok & Dm[, t - 1] == 1 & Dm[, t] == 1
+      if (any(J) && any(S0)) {
+        X <- rbind(X, data.frame(team = teams[J], type = "J", x = dY[J] - mean(dY[S0]), stringsAsFactors = FALSE))
+        ctrl[S0] <- ctrl[S0] - sum(J) * (dY[S0] - mean(dY[S0])) / sum(S0)
+      }
+      if (any(L) && any(S1)) {
+        X <- rbind(X, data.frame(team = teams[L], type = "L", x = mean(dY[S1]) - dY[L], stringsAsFactors = FALSE))
+        ctrl[S1] <- ctrl[S1] + sum(L) * (dY[S1] - mean(dY[S1])) / sum(S1)
+      }
+      per[[length(per) + 1]] <- data.frame(t = t, t_wave = WAVES[t], n_joiners = sum(J), n_stable_monthly = sum(S0),
+        n_leavers = sum(L), n_stable_weekly = sum(S1),
+        did_plus = if (any(J) && any(S0)) mean(dY[J]) - mean(dY[S0]) else NA_real_,
+        did_minus = if (any(L) && any(S1)) mean(dY[S1]) - mean(dY[L]) else NA_real_, stringsAsFactors = FALSE)
+    }
+    fit <- pooled(X$x, X$team, ctrl / nrow(X))
+    list(fit = fit, periods = do.call(rbind, per),
+         row = data.frame(estimator = if (placebo) "DID_M_placebo" else "DID_M", estimate = fit$estimate, se = fit$se,
+                          df = fit$df, n_switches = fit$N, n_joiners = sum(X$type == "J"), n_leavers = sum(X$type == "L"),
+                          n_switching_teams = fit$G, stringsAsFactors = FALSE))
+  }
+  dm <- did_m_fit(FALSE); dmp <- did_m_fit(TRUE)
+  ## DID_M as the paper writes it: sum_t (|J_t| DID+_t + |L_t| DID-_t) / N_S
+  pw <- dm$periods
+  stopifnot(abs(dm$fit$estimate - sum(c(pw$n_joiners * pw$did_plus, pw$n_leavers * pw$did_minus), na.rm = TRUE) /
+                                   sum(pw$n_joiners[!is.na(pw$did_plus)], pw$n_leavers[!is.na(pw$did_minus)])) < 1e-12)
+  didm <- t_columns(rbind(dm$row, dmp$row))
+  didm$t_squared <- didm$t_stat^2     # the placebo's pre-trend statistic; F(1, df) = t^2
+  didm_t <- dm$periods; pl_t <- dmp$periods
+  didm_t$kind <- "DID_M"; pl_t$kind <- "DID_M_placebo"
+  cat(sprintf("\n[%s] DID_M per period:\n", prefix)); print(rbind(didm_t, pl_t), row.names = FALSE)
+  cat(sprintf("\n[%s] DID_M and placebo:\n", prefix)); print(didm, row.names = FALSE)
+  write_tidy(rbind(didm_t, pl_t), out_file("m_periods"))
+  write_tidy(didm, out_file("m"))
 }
-didm <- rbind(didm, data.frame(estimator = "DID_M_placebo", estimate = est_pl, se = sqrt(sum(IFp^2)), n_switches = NSp,
-                               n_joiners = sum(nJp), n_leavers = sum(nLp), stringsAsFactors = FALSE))
-didm$z <- didm$estimate / didm$se; didm$p_z <- 2 * pnorm(-abs(didm$z))
-pl_t <- do.call(rbind, lapply(pl_rows, function(r) data.frame(t = r$t, t_wave = WAVES[r$t], n_joiners = sum(r$J),
-  n_stable_monthly = sum(r$S0), n_leavers = sum(r$L), n_stable_weekly = sum(r$S1), did_plus = r$didp, did_minus = r$didn)))
-didm_t$kind <- "DID_M"; pl_t$kind <- "DID_M_placebo"
-cat("\nDID_M per period:\n"); print(rbind(didm_t, pl_t), row.names = FALSE)
-cat("\nDID_M and placebo:\n"); print(didm, row.names = FALSE)
-write_tidy(rbind(didm_t, pl_t), "did_m_periods.csv")
-write_tidy(didm, "did_m.csv")
+
+robust_did(Y, Dm, "")
+## sparse subset: the first 30 teams by id (9 switches by 5 teams; 15 cells with one treated team)
+sparse <- teams[1:30]
+robust_did(Y[sparse, ], Dm[sparse, ], "sparse_")
 
 ## ------------------------------------------------------------------------------------------
 ## (h) power: minimum detectable effect grid
