@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from toolkit import load_survey, read_canonical
+from toolkit.simulate import simulate
 
 matplotlib.use("Agg")  # figures are drawn without a screen, in CI as on a laptop
 
@@ -109,3 +111,27 @@ def mini_row(**changes) -> dict:
 
 def mini_table(*rows: dict) -> pd.DataFrame:
     return pd.DataFrame(list(rows), dtype="str")
+
+
+@pytest.fixture
+def fast_simulate(monkeypatch, survey):
+    """simulate() with its parameter-only calibration memoised (checked identical on one organisation)."""
+    module = sys.modules["toolkit.simulate"]
+    original = module._calibrate
+    memo = {}
+
+    def calibrate(plan, des, icc):
+        key = (icc, repr(plan.par), repr(sorted(des.items())))
+        if key not in memo:
+            memo[key] = original(plan, des, icc)
+        return memo[key]
+
+    plain = simulate(survey, teams=20, waves=2, seed=99)
+    monkeypatch.setattr(module, "_calibrate", calibrate)
+    simulate(survey, teams=20, waves=2, seed=98)  # fills the memo
+    again = simulate(survey, teams=20, waves=2, seed=99)
+    assert again.truth == plain.truth
+    pd.testing.assert_frame_equal(again.team_waves, plain.team_waves)
+    for wave in plain.waves:
+        pd.testing.assert_frame_equal(again.responses[wave], plain.responses[wave])
+    return simulate

@@ -22,7 +22,6 @@ parameter set and reused; the test checks that reuse changes nothing.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np
@@ -30,67 +29,21 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.calibration import depth_scores
 from toolkit.cadence import compare_cadence
-from toolkit.simulate import simulate
 
 N_ORGS = 1000
 TEAMS = 100
-FLAGS = ["speeder", "straight_liner", "attention_failure", "is_duplicate", "has_duplicate"]
-
-
 def depth_frame(org, survey) -> pd.DataFrame:
     wave = org.waves[0]
-    df, latent = org.responses[wave], org.latent[wave]
-    spec = survey.constructs["depth"]
-    cols = []
-    for item in spec.items:
-        scale = survey.scale_of(item)
-        x = df[item].to_numpy(dtype=float, na_value=np.nan)
-        x[np.isin(x, list(scale.na_codes))] = np.nan
-        if survey.item(item).reverse:
-            x = min(scale.codes) + max(scale.codes) - x
-        cols.append(x)
-    m = np.column_stack(cols)
-    valid = ~np.isnan(m)
-    n_valid = valid.sum(axis=1)
-    score = np.where(
-        n_valid >= spec.min_valid, np.where(valid, m, 0).sum(axis=1) / np.maximum(n_valid, 1), np.nan
-    )
     tw = org.team_waves[org.team_waves["wave"] == wave].set_index("team")
-    team = df["team"].astype("str").to_numpy()
-    out = pd.DataFrame(
-        {
-            "team": team,
-            "cadence": df["cadence"].astype("str").to_numpy(),
-            "depth": score,
-            "log_size": np.log(tw["headcount"].reindex(team).to_numpy(dtype=float)),
-            "division": tw["division"].reindex(team).astype("str").to_numpy(),
-        }
+    out = depth_scores(org, survey, wave)
+    team = out["team"].to_numpy()
+    out = out.assign(
+        log_size=np.log(tw["headcount"].reindex(team).to_numpy(dtype=float)),
+        division=tw["division"].reindex(team).astype("str").to_numpy(),
     )
-    attentive = ~latent[FLAGS].any(axis=1).to_numpy()
-    return out[attentive].dropna(subset=["depth", "cadence"])
-
-
-@pytest.fixture
-def fast_simulate(monkeypatch, survey):
-    """simulate() with its parameter-only calibration memoised (checked identical on one organisation)."""
-    module = sys.modules["toolkit.simulate"]
-    original = module._calibrate
-    memo = {}
-
-    def calibrate(plan, des, icc):
-        key = (icc, repr(plan.par), repr(sorted(des.items())))
-        if key not in memo:
-            memo[key] = original(plan, des, icc)
-        return memo[key]
-
-    plain = simulate(survey, teams=20, waves=1, seed=99)
-    monkeypatch.setattr(module, "_calibrate", calibrate)
-    simulate(survey, teams=20, waves=1, seed=98)  # fills the memo
-    again = simulate(survey, teams=20, waves=1, seed=99)
-    assert again.truth == plain.truth
-    pd.testing.assert_frame_equal(again.responses[again.waves[0]], plain.responses[plain.waves[0]])
-    return simulate
+    return out.dropna(subset=["depth", "cadence"])
 
 
 @pytest.mark.slow

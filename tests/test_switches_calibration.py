@@ -44,68 +44,22 @@ reuse changes nothing.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.simulate import simulate
+from tests.calibration import depth_scores
 from toolkit.switches import cadence_switches
 
 N_ORGS = 300
 TEAMS = 60
 WAVES = 4
-FLAGS = ["speeder", "straight_liner", "attention_failure", "is_duplicate", "has_duplicate"]
-
-
 def depth_frame(org, survey) -> pd.DataFrame:
     """One row per attentive respondent and wave: team, wave, depth score."""
-    spec = survey.constructs["depth"]
-    frames = []
-    for wave in org.waves:
-        df, latent = org.responses[wave], org.latent[wave]
-        cols = []
-        for item in spec.items:
-            scale = survey.scale_of(item)
-            x = df[item].to_numpy(dtype=float, na_value=np.nan)
-            x[np.isin(x, list(scale.na_codes))] = np.nan
-            if survey.item(item).reverse:
-                x = min(scale.codes) + max(scale.codes) - x
-            cols.append(x)
-        m = np.column_stack(cols)
-        valid = ~np.isnan(m)
-        n_valid = valid.sum(axis=1)
-        score = np.where(
-            n_valid >= spec.min_valid, np.where(valid, m, 0).sum(axis=1) / np.maximum(n_valid, 1), np.nan
-        )
-        out = pd.DataFrame({"team": df["team"].astype("str").to_numpy(), "wave": wave, "depth": score})
-        frames.append(out[~latent[FLAGS].any(axis=1).to_numpy()])
-    return pd.concat(frames, ignore_index=True).dropna(subset=["depth"])
-
-
-@pytest.fixture
-def fast_simulate(monkeypatch, survey):
-    """simulate() with its parameter-only calibration memoised (checked identical on one organisation)."""
-    module = sys.modules["toolkit.simulate"]
-    original = module._calibrate
-    memo = {}
-
-    def calibrate(plan, des, icc):
-        key = (icc, repr(plan.par), repr(sorted(des.items())))
-        if key not in memo:
-            memo[key] = original(plan, des, icc)
-        return memo[key]
-
-    plain = simulate(survey, teams=20, waves=WAVES, seed=99)
-    monkeypatch.setattr(module, "_calibrate", calibrate)
-    simulate(survey, teams=20, waves=WAVES, seed=98)  # fills the memo
-    again = simulate(survey, teams=20, waves=WAVES, seed=99)
-    assert again.truth == plain.truth
-    pd.testing.assert_frame_equal(again.team_waves, plain.team_waves)
-    pd.testing.assert_frame_equal(again.responses[again.waves[-1]], plain.responses[plain.waves[-1]])
-    return simulate
+    frames = [depth_scores(org, survey, wave).assign(wave=wave) for wave in org.waves]
+    return pd.concat(frames, ignore_index=True)[["team", "wave", "depth"]].dropna(subset=["depth"])
 
 
 @pytest.mark.slow
