@@ -40,8 +40,12 @@ demo: $(STAMP)  ## run the quarter on the sample data: ingest, score, compare, r
 	@echo "or reports/t01.html), release.parquet (every published number), store/ (waves, quarantine, reports),"
 	@echo "codebook/ and questionnaire.html"
 
+# no news feed and no update check: nothing reaches the network; root (a container) must say so
+LAB_FLAGS := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+             $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)  ## open JupyterLab on notebooks/ with the project's kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 test: $(STAMP)  ## lint, then run the whole test suite
 	$(BIN)/ruff check .
