@@ -42,6 +42,7 @@ demo: $(STAMP)  ## run the quarter on the sample data: ingest, score, compare, r
 
 # no news feed and no update check: nothing reaches the network; root (a container) must say so
 LAB_FLAGS := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+             --LabApp.extension_manager=readonly \
              $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP)  ## open JupyterLab on notebooks/ with the project's kernel
