@@ -483,6 +483,13 @@ def event_study_plot(
     >>> ax = event_study_plot(es).axes[0]
     >>> ax.get_xlabel(), [t.get_text() for t in ax.get_xticklabels()]
     ('waves since the switch', ['-2', '-1', '0', '1'])
+    >>> lonely = es.assign(ci_low=[np.nan, 0.2, 0.1], ci_high=[np.nan, 0.4, 0.4])
+    >>> ax = event_study_plot(lonely).axes[0]
+    >>> "before the switch: no interval (one treated team)" in ax.get_legend_handles_labels()[1]
+    True
+
+    An estimate without an interval (a single treated team, see :func:`toolkit.cadence_switches`)
+    is drawn as a hollow diamond.
     """
     _columns(event_study, ("aggregate", "direction", "e", "estimate", "ci_low", "ci_high"), "event_study")
     data = event_study[
@@ -495,16 +502,22 @@ def event_study_plot(
     est = data["estimate"].astype(float).to_numpy()
     lo, hi = data["ci_low"].astype(float).to_numpy(), data["ci_high"].astype(float).to_numpy()
     pre = e < 0
+    bare = np.isnan(lo) | np.isnan(hi)  # one treated team: an estimate without an interval
     colours = sns.color_palette("colorblind", 2)
     fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
     for mask, colour, name in ((pre, colours[0], "before the switch"), (~pre, colours[1], "after")):
-        if mask.any():
+        shown = mask & ~bare
+        if shown.any():
             ax.errorbar(
-                e[mask], est[mask], yerr=[est[mask] - lo[mask], hi[mask] - est[mask]], fmt="o",
+                e[shown], est[shown], yerr=[est[shown] - lo[shown], hi[shown] - est[shown]], fmt="o",
                 color=colour, capsize=3, label=name,
             )  # fmt: skip
+        if (mask & bare).any():
+            ax.plot(e[mask & bare], est[mask & bare], marker="D", markerfacecolor="white", color=colour,
+                    linestyle="none", label=f"{name}: no interval (one treated team)")  # fmt: skip
     if "n" in data.columns:
-        for x, y, n in zip(e, hi, data["n"].astype(int), strict=True):
+        top = np.where(np.isnan(hi), est, hi)
+        for x, y, n in zip(e, top, data["n"].astype(int), strict=True):
             ax.annotate(f"n={n}", (x, y), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
     if pre.any() and (~pre).any() and -1 not in set(e):  # the base wave g - 1: zero by construction
         ax.plot([-1], [0], marker="o", markerfacecolor="white", color=colours[0], linestyle="none",
