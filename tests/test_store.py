@@ -30,6 +30,7 @@ ENTRY_KEYS = {
     "rows_quarantined",
     "written_at",
     "toolkit_version",
+    "anonymous",  # a wave stored without a key: no key_fingerprint, no pseudonym_series
 }
 
 
