@@ -384,24 +384,24 @@ def linkage(store: str | Path, waves: Sequence[str] | None = None) -> tuple[bool
     ...     _ = store_wave(store, wave="2026Q1", valid=result.valid, quarantine=result.quarantine,
     ...                    survey=survey, source_sha256="a" * 64, source_name="q1.csv", anonymous=True)
     ...     linkage(store)
-    (False, 'wave 2026Q1 is anonymous: its respondent ids are random and link nobody across waves')
+    (False, 'wave 2026Q1 is anonymous: respondent ids are random and link nobody across waves')
     """
     current = _read_manifest(Path(store))
     wanted = _wanted_waves(current, waves, Path(store))
     entries = {w: current["waves"][w] for w in wanted}
     anonymous = [w for w, e in entries.items() if e.get("anonymous")]
     if anonymous:
-        verb = "is" if len(anonymous) == 1 else "are"
-        return False, (
-            f"wave{'s' if len(anonymous) > 1 else ''} {', '.join(anonymous)} {verb} anonymous: "
-            "its respondent ids are random and link nobody across waves"
-        )
-    series = {e.get("pseudonym_series") for e in entries.values() if e.get("pseudonym_series") is not None}
+        which = f"wave {anonymous[0]} is" if len(anonymous) == 1 else f"waves {', '.join(anonymous)} are"
+        return False, f"{which} anonymous: respondent ids are random and link nobody across waves"
+    series: dict[int, list[str]] = {}
+    for w, e in entries.items():
+        if e.get("pseudonym_series") is not None:
+            series.setdefault(e["pseudonym_series"], []).append(w)
     if len(series) > 1:
-        starts = [w for w, e in entries.items() if e.get("pseudonym_series") in series]
+        shown = "; ".join(f"series {k}: {', '.join(ws)}" for k, ws in sorted(series.items()))
         return False, (
             "the waves belong to different pseudonym series (a new key was started on purpose with "
-            f"--new-key; waves {', '.join(starts)}): the same person has another pseudonym in each"
+            f"--new-key; {shown}): the same person has another pseudonym in each series"
         )
     return True, ""
 

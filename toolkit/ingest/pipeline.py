@@ -94,6 +94,7 @@ class IngestResult:
     window: Window | None = None
     rows_outside_window: int = 0
     new_series: bool = False
+    names_scrubbed: bool = True
 
     @property
     def balanced(self) -> bool:
@@ -318,6 +319,7 @@ def ingest(
         window=window,
         rows_outside_window=n_outside,
         new_series=before is not None and fingerprint is not None and before != fingerprint,
+        names_scrubbed=bool(words["names"] or words["given_names"]),
     )
 
 
