@@ -10,8 +10,8 @@ of its wave and refuses an export with submissions outside it:
 - a waves table (the CLI's ``--waves-table``) gives a wave's window exactly: a CSV with the
   columns ``wave``, ``start`` and ``end``, dates (``2026-07-01``) or times (``2026-07-01T09:00``),
   both ends included (a date as ``end`` means until the end of that day), read in the export's
-  time zone (``--timezone``). It takes precedence over the quarter's window, and is how a wave
-  label that is not a quarter gets one.
+  time zone (``--timezone``). It takes precedence over the quarter's window. (A wave label that
+  is not a quarter would need it too; the store accepts quarter labels only, for now.)
 
 Times are compared in UTC. :func:`outside_window` finds the rows outside; the pipeline refuses
 them unless asked to store them anyway (``--allow-outside-window``), and the ingest report and
