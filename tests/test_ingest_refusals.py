@@ -283,7 +283,7 @@ def test_an_export_that_identifies_nobody_points_to_anonymous(tmp_path):
 @pytest.fixture
 def planted(tmp_path, roster):
     """The sample's canonical 2026Q1 responses with identifier columns and identifiers in comments:
-    each row carries its employee id, e-mail and name, and comments quote names, e-mails and ids.
+    each row carries its employee id, e-mail and name, and comments quote names and e-mails.
     Three rows are people who are not in the roster (so the quarantine gets identifiers too)."""
     table = pd.read_csv(SAMPLE / "responses_2026Q1.csv", dtype="str", keep_default_na=False, na_values=[""])
     people = roster[roster["wave"] == "2026Q1"].reset_index(drop=True)
@@ -295,7 +295,7 @@ def planted(tmp_path, roster):
     for i in range(3, 40):
         other = people.iloc[(i * 7) % len(people)]
         table.loc[i, "comment"] = (
-            f"Please ask {other['name']} ({other['email']}), employee {other['employee_id']}, about it."
+            f"Please ask {other['name']} ({other['email']}) about it."
         )
     table.loc[0, "comment"] = "I am Zoe, reach me at 0zoe.stranger@elsewhere.example"
     path = tmp_path / "planted_2026Q1.csv"

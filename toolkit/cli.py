@@ -371,7 +371,7 @@ def _options(options):
 
 def _check_ingest_mode(anonymous: bool, team_column: str | None, roster: Path | None, new_key: bool) -> None:
     """The flags of an anonymous or a pseudonymised ingest fit together (else a usage error)."""
-    if anonymous and team_column is None:
+    if anonymous and not (team_column or "").strip():
         raise click.UsageError(
             "--anonymous needs --team-column COL: the column (an embedded-data field, or the team "
             "question's header) that holds each respondent's team"

@@ -250,7 +250,7 @@ def ingest(
         if key is not None:  # a readable export, pseudonymised with the sample's public key?
             check_public_key(key, export)
         _check_required(read, survey)
-        words = _scrub_words(roster)
+        words = roster_words(roster)
         pseudonyms = None if roster_pseudonyms is None else roster_pseudonyms.result()
         table, join_failures, team_from_file = _table(
             read, survey, people, wave, key, pseudonyms, words, anonymous
@@ -508,16 +508,6 @@ def _table(
     # one frame from arrays: assigning 45 aligned Series one by one costs a second on a million rows
     out = pd.DataFrame(out, index=raw.index)
     return out[list(METADATA_COLUMNS) + list(survey.item_columns)], failures, team_from_file
-
-
-def _scrub_words(roster: pd.DataFrame | None) -> dict[str, list[str]]:
-    """What free text is scrubbed of: the roster's names and emails (:func:`toolkit.scrub.roster_words`),
-    and its employee ids (of three characters or more), which a comment may quote like a name."""
-    words = roster_words(roster)
-    if roster is not None and "employee_id" in roster.columns:
-        ids = roster["employee_id"].dropna().astype("str").str.strip()
-        words["names"] = sorted(set(words["names"]) | set(ids[ids.str.len() >= 3]))
-    return words
 
 
 def _identified(raw: pd.DataFrame) -> bool:

@@ -111,7 +111,7 @@ def ingest_report(result: IngestResult, *, survey_label: str, min_invited: int =
 def _identity(result: IngestResult) -> str:
     """How respondents are identified in the stored wave, and what was scrubbed from free text."""
     scrubbed = (
-        "names and employee ids from the roster and email addresses in free text were replaced"
+        "names from the roster and email addresses in free text were replaced"
         if result.names_scrubbed
         else "email addresses in free text were replaced (no roster names were given to scrub)"
     )
