@@ -69,7 +69,7 @@ def test_ingest_exports_a_single_export_per_wave_needs_no_format(tmp_path):
 
 def test_ingest_exports_two_exports_of_a_wave_need_format(tmp_path):
     with pytest.raises(InputError, match=r"several exports name wave 2026Q1 \(google_forms_2026Q1.csv, "
-                       r"qualtrics_2026Q1.csv\): pass format="):  # fmt: skip
+                       r"qualtrics_2026Q1.csv\): give --format"):  # fmt: skip
         ingest_exports(EXPORTS, survey=SURVEY_PATH, roster=ROSTER, store=tmp_path / "s", key=KEY)
     assert not (tmp_path / "s").exists()
 

@@ -19,7 +19,7 @@ from rich.table import Table
 from toolkit._io import atomic_write, atomic_write_text
 from toolkit.codebook import write_codebook
 from toolkit.errors import InputError, SurveyError, ToolkitError
-from toolkit.ingest import read_canonical
+from toolkit.ingest import FORMATS, read_canonical
 from toolkit.survey import load_survey
 from toolkit.validate import validate
 
@@ -325,6 +325,85 @@ def simulate_cmd(
     out.print(f"written to {out_dir}/ ({len(paths)} files), truth in {paths['truth']}")
 
 
+_anonymous_options = [
+    click.option(
+        "--anonymous",
+        is_flag=True,
+        help="The export has no identity (anonymous link, form without sign-in): random respondent ids "
+        "that link nobody across waves; no roster or key needed. Needs --team-column.",
+    ),
+    click.option(
+        "--team-column",
+        default=None,
+        help="With --anonymous: the column holding each respondent's team (an embedded-data field such as "
+        "team, or the team question's header).",
+    ),
+]
+_window_options = [
+    click.option(
+        "--waves-table",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="CSV with wave,start,end: the dates each wave's survey ran [default: the quarter, from 7 days "
+        "before to 6 weeks after].",
+    ),
+    click.option(
+        "--allow-outside-window",
+        is_flag=True,
+        help="Store rows submitted outside the wave's window instead of refusing the export.",
+    ),
+    click.option(
+        "--new-key",
+        is_flag=True,
+        help="Accept a key other than the one of the stored waves: start a new pseudonym series on purpose.",
+    ),
+]
+
+
+def _options(options):
+    def decorate(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+def _check_ingest_mode(anonymous: bool, team_column: str | None, roster: Path | None, new_key: bool) -> None:
+    """The flags of an anonymous or a pseudonymised ingest fit together (else a usage error)."""
+    if anonymous and not (team_column or "").strip():
+        raise click.UsageError(
+            "--anonymous needs --team-column COL: the column (an embedded-data field, or the team "
+            "question's header) that holds each respondent's team"
+        )
+    if anonymous and new_key:
+        raise click.UsageError("--new-key is for pseudonymised waves: an anonymous ingest takes no key")
+    if not anonymous and team_column is not None:
+        raise click.UsageError(
+            "--team-column is for --anonymous: a pseudonymised ingest takes each respondent's team from "
+            "the roster"
+        )
+    if not anonymous and roster is None:
+        raise click.UsageError(
+            "give --roster (employee_id, team) to pseudonymise the respondents, or --anonymous "
+            "--team-column COL for an export without identity"
+        )
+
+
+def _check_wave_and_zone(wave: str, timezone: str) -> None:
+    import re
+
+    from toolkit.ingest.export import check_timezone
+    from toolkit.schema import WAVE_PATTERN
+
+    if not re.match(WAVE_PATTERN, wave):
+        raise click.BadParameter(f"a wave looks like 2026Q3; got {wave!r}", param_hint="'--wave'")
+    try:
+        check_timezone(timezone)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--timezone'") from None
+
+
 @main.command("ingest")
 @click.argument("export", type=click.Path(path_type=Path))
 @click.option(
@@ -337,8 +416,9 @@ def simulate_cmd(
 @click.option(
     "--roster",
     type=click.Path(path_type=Path),
-    required=True,
-    help="CSV with employee_id and team (optionally wave, email, name).",
+    default=None,
+    help="CSV with employee_id and team (optionally wave, email, name); with --anonymous: team only, "
+    "for headcounts and known teams.",
 )
 @click.option("--wave", required=True, help="The wave label, like 2026Q3.")
 @_store_option
@@ -346,8 +426,9 @@ def simulate_cmd(
 @click.option(
     "--format",
     "fmt",
+    type=click.Choice(FORMATS),
     default=None,
-    help="Force a reader (qualtrics, google_forms, msforms, limesurvey, kobo, canonical, ...).",
+    help="Force a reader instead of recognising the platform from the content.",
 )
 @click.option("--replace", is_flag=True, help="Replace a wave stored from a different export.")
 @click.option(
@@ -356,43 +437,86 @@ def simulate_cmd(
     show_default=True,
     help="Zone of timestamps that the export writes without one.",
 )
+@_options(_anonymous_options)
+@click.option(
+    "--teams",
+    "teams_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="With --anonymous: teams.csv (team, optionally headcount): other teams are quarantined.",
+)
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="With --anonymous: units.csv (unit, parent, kind): teams not in it are quarantined.",
+)
+@_options(_window_options)
 @_errors_exit
 def ingest_cmd(
     export: Path,
     survey_file: Path,
-    roster: Path,
+    roster: Path | None,
     wave: str,
     store_dir: Path,
     key_file: Path | None,
     fmt: str | None,
     replace: bool,
     timezone: str,
+    anonymous: bool,
+    team_column: str | None,
+    teams_file: Path | None,
+    units_file: Path | None,
+    waves_table: Path | None,
+    allow_outside_window: bool,
+    new_key: bool,
 ) -> None:
-    """Ingest a platform export as one wave: pseudonymise, validate, quarantine, store."""
+    """Ingest a platform export as one wave: pseudonymise, validate, quarantine, store.
+
+    Refused with exit 2, and nothing written: an export that lacks a column the survey requires,
+    submissions outside the wave's window, a key other than the stored waves' (unless --new-key),
+    the sample's public key on other data, a --format that does not fit the file. With
+    --anonymous --team-column COL an export without identity is stored with random respondent ids.
+    """
     from toolkit.ingest.pipeline import ingest
     from toolkit.pseudonym import check_key_location, load_key
 
-    if key_file is not None:
-        check_key_location(key_file, store_dir)
-    key = load_key(key_file=key_file)
+    _check_ingest_mode(anonymous, team_column, roster, new_key)
+    if not anonymous and (teams_file is not None or units_file is not None):
+        raise click.UsageError("--teams and --units are for --anonymous: the roster gives the teams")
+    _check_wave_and_zone(wave, timezone)
+    key = None
+    if not anonymous:
+        if key_file is not None:
+            check_key_location(key_file, store_dir)
+        key = load_key(key_file=key_file)
     s = load_survey(survey_file)
-    people = _read_roster(roster, required=("employee_id", "team"))
+    people = None
+    if roster is not None:
+        people = _read_roster(roster, required=("team",) if anonymous else ("employee_id", "team"))
+    teams = _read_table(teams_file, required=("team",), what="teams") if teams_file else None
+    units = _read_table(units_file, required=("unit", "parent", "kind"), what="units") if units_file else None
     out = _console()
-    try:
-        with out.status(f"ingesting {export.name} as wave {wave} ..."):
-            result = ingest(
-                export,
-                s,
-                roster=people,
-                wave=wave,
-                store=store_dir,
-                key=key,
-                format=fmt,
-                replace=replace,
-                timezone=timezone,
-            )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    with out.status(f"ingesting {export.name} as wave {wave} ..."):
+        result = ingest(
+            export,
+            s,
+            roster=people,
+            wave=wave,
+            store=store_dir,
+            key=key,
+            format=fmt,
+            replace=replace,
+            timezone=timezone,
+            anonymous=anonymous,
+            team_column=team_column,
+            teams=teams,
+            units=units,
+            waves_table=waves_table,
+            allow_outside_window=allow_outside_window,
+            new_key=new_key,
+        )
     _print_ingest(result, export, s, store_dir, out)
 
 
@@ -411,6 +535,19 @@ def _print_ingest(result, export: Path, s, store_dir: Path, out: Console) -> Non
         f"{export} ({result.format}): {result.rows_read} rows read = {result.rows_stored} stored "
         f"+ {result.rows_quarantined} quarantined; wave {wave} {result.status} in {store_dir}"
     )
+    if result.anonymous:
+        out.print(
+            "anonymous: random respondent ids (they link nobody across waves), team from "
+            f"{result.team_column!r}"
+        )
+    if result.rows_outside_window:
+        out.print(
+            f"[yellow]{result.rows_outside_window} rows submitted outside the window of wave {wave} "
+            f"({result.window.describe()}) stored, as --allow-outside-window asked[/]",
+            markup=True,
+        )
+    if result.new_series:
+        out.print("[yellow]a new pseudonym series starts with this wave (--new-key)[/]", markup=True)
     if result.dropped:
         out.print(f"identifier columns dropped: {', '.join(result.dropped)}")
     summary = result.validation.summary()
@@ -458,10 +595,14 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
             table = measurement_summary(responses, s)
         base = Path(store_dir)
         atomic_write(
-            base / "scores" / f"{wave}.parquet", lambda tmp, f=scores: f.to_parquet(tmp, index=False)
+            base / "scores" / f"{wave}.parquet",
+            lambda tmp, f=scores: f.to_parquet(tmp, index=False),
+            private=True,
         )
         atomic_write(
-            base / "reports" / f"measurement_{wave}.csv", lambda tmp, t=table: t.to_csv(tmp, index=False)
+            base / "reports" / f"measurement_{wave}.csv",
+            lambda tmp, t=table: t.to_csv(tmp, index=False),
+            private=True,
         )
         shown = table.drop(columns=["label", "notes"]).round(3)
         lines = [
@@ -495,7 +636,7 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
                 for i, r in zip(correlations.index, correlations.astype("str").values.tolist(), strict=True)
             ],
         )
-        atomic_write_text(base / "reports" / f"measurement_{wave}.md", "\n".join(lines) + "\n")
+        atomic_write_text(base / "reports" / f"measurement_{wave}.md", "\n".join(lines) + "\n", private=True)
         view = Table(
             "construct",
             "n",
@@ -693,9 +834,11 @@ def compare_cmd(
         )
     out.print(view)
     base = Path(store_dir) / "reports"
-    atomic_write(base / f"compare_{wave}.csv", lambda tmp: table.to_csv(tmp, index=False))
+    atomic_write(base / f"compare_{wave}.csv", lambda tmp: table.to_csv(tmp, index=False), private=True)
     figure = forest_plot(table, title=f"Cadence contrasts, wave {wave}\n{method}, {adjusted}")
-    atomic_write(base / f"compare_{wave}.png", lambda tmp: figure.savefig(tmp, format="png", dpi=120))
+    atomic_write(
+        base / f"compare_{wave}.png", lambda tmp: figure.savefig(tmp, format="png", dpi=120), private=True
+    )
     out.print(f"written: {base / f'compare_{wave}.csv'} and {base / f'compare_{wave}.png'} (forest plot)")
 
 
@@ -959,8 +1102,9 @@ def extract_cmd(
 @click.option(
     "--roster",
     type=click.Path(path_type=Path),
-    required=True,
-    help="CSV with employee_id and team (optionally wave, email, name): joins, headcounts.",
+    default=None,
+    help="CSV with employee_id and team (optionally wave, email, name): joins, headcounts "
+    "[with --anonymous: optional, team only, for headcounts].",
 )
 @click.option(
     "--exports",
@@ -1008,6 +1152,8 @@ def extract_cmd(
     default=None,
     help="truth.json of a simulated organisation: the notebooks show it beside the estimates.",
 )
+@_options(_anonymous_options)
+@_options(_window_options)
 @click.option("--no-notebooks", is_flag=True, help="Skip executing the analysis notebooks.")
 @click.option(
     "--team",
@@ -1026,7 +1172,7 @@ def extract_cmd(
 def run_cmd(
     ctx: click.Context,
     survey_file: Path,
-    roster: Path,
+    roster: Path | None,
     exports_dir: Path,
     wave: str,
     out_dir: Path,
@@ -1036,6 +1182,11 @@ def run_cmd(
     fmt: str | None,
     policy_file: Path | None,
     truth_file: Path | None,
+    anonymous: bool,
+    team_column: str | None,
+    waves_table: Path | None,
+    allow_outside_window: bool,
+    new_key: bool,
     no_notebooks: bool,
     team: str | None,
     notebooks: tuple[str, ...],
@@ -1047,6 +1198,10 @@ def run_cmd(
     the measurement of every wave, compares cadences in --wave, builds the release, writes the
     manager reports and the organisation heatmap, and executes the analysis notebooks into
     OUT/notebooks/*.html. Ends with a summary of where everything is.
+
+    With --anonymous --team-column COL the exports have no identity: no key and no roster are
+    needed (give --units; a roster, if given, only supplies headcounts), and teams not in the
+    units (or --teams) are quarantined.
     """
     import time
 
@@ -1058,17 +1213,26 @@ def run_cmd(
     out = _console()
     started = time.perf_counter()
     store = out_dir / "store"
+    _check_ingest_mode(anonymous, team_column, roster, new_key)
+    if roster is None and units_file is None:
+        raise click.UsageError("give --units (units.csv): without --roster there is no folder to find it in")
     units_file = units_file or _beside(roster, "units.csv", required=True, option="--units")
-    teams_file = teams_file or _beside(roster, "teams.csv", required=False, option="--teams")
-    if key_file is not None:
-        check_key_location(key_file, out_dir)
-    key = load_key(key_file=key_file)  # fails early, before any work, when there is no key
+    if teams_file is None and roster is not None:
+        teams_file = _beside(roster, "teams.csv", required=False, option="--teams")
+    _check_wave_and_zone(wave, "UTC")
+    key = None
+    if not anonymous:
+        if key_file is not None:
+            check_key_location(key_file, out_dir)
+        key = load_key(key_file=key_file)  # fails early, before any work, when there is no key
     s = load_survey(survey_file)
     units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
     teams = units.loc[units["kind"].astype("str") == "team", "unit"].astype("str").tolist()
     if team is not None and team not in teams:
         raise InputError(f"--team {team} is not a team of the units table", path=units_file)
-    people = _read_roster(roster, required=("employee_id", "team"))
+    people = None
+    if roster is not None:
+        people = _read_roster(roster, required=("team",) if anonymous else ("employee_id", "team"))
     steps = ["ingest", "score", "compare", "release", "reports"] + ([] if no_notebooks else ["notebooks"])
     timings: dict[str, float] = {}
 
@@ -1096,6 +1260,13 @@ def run_cmd(
             format=fmt,
             up_to=wave,
             progress=advance,
+            anonymous=anonymous,
+            team_column=team_column,
+            teams=teams_file if anonymous else None,
+            units=units if anonymous else None,
+            waves_table=waves_table,
+            allow_outside_window=allow_outside_window,
+            new_key=new_key,
         )
     for result in results:
         _print_ingest(result, Path(result.source), s, store, out)
@@ -1145,7 +1316,7 @@ def run_cmd(
         parameters = {
             "SURVEY": str(survey_file.resolve()),
             "EXPORTS": str(exports_dir.resolve()),
-            "ROSTER": str(roster.resolve()),
+            "ROSTER": None if roster is None else str(roster.resolve()),
             "UNITS": str(units_file.resolve()),
             "STORE": str(store.resolve()),
             "WAVE": wave,
@@ -1153,6 +1324,11 @@ def run_cmd(
             # the kernel inherits the environment; a key file is passed by path, never the key
             "KEY": str(key_file.resolve()) if key_file is not None else "env",
             "TRUTH": None if truth_file is None else str(truth_file.resolve()),
+            "ANONYMOUS": anonymous,
+            "TEAM_COLUMN": team_column,
+            "WAVES_TABLE": None if waves_table is None else str(waves_table.resolve()),
+            "ALLOW_OUTSIDE_WINDOW": allow_outside_window,
+            "NEW_KEY": new_key,
         }
         if teams_file is not None:
             parameters["TEAMS"] = str(teams_file.resolve())

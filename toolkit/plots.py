@@ -184,10 +184,15 @@ def careless_plot(
     hue_order = [s for s in ("stored", "quarantined") if s in set(data["status"])]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     timed = data[data["seconds_per_item"] > 0]
-    sns.histplot(
-        data=timed, x="seconds_per_item", hue="status", hue_order=hue_order, log_scale=True,
-        multiple="stack", palette="colorblind", ax=left,
-    )  # fmt: skip
+    if len(timed):
+        sns.histplot(
+            data=timed, x="seconds_per_item", hue="status", hue_order=hue_order, log_scale=True,
+            multiple="stack", palette="colorblind", ax=left,
+        )  # fmt: skip
+    else:  # an export without durations (Google Forms records none): say so instead of an empty plot
+        left.set_xscale("log")
+        left.set_xlim(0.1, 100)
+        left.text(0.5, 0.5, "no durations in this export", ha="center", va="center", transform=left.transAxes)
     left.axvline(min_seconds_per_item, color="0.3", linestyle="--", linewidth=1)
     left.set_xlabel("seconds per answered item (log scale)")
     left.set_ylabel("rows")

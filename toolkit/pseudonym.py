@@ -27,6 +27,7 @@ when ids repeat (``bench/bench_pseudonym.py``).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,7 +39,15 @@ import pyarrow.compute as pc
 
 from toolkit.errors import SecretKeyError
 
-__all__ = ["ENV_VAR", "MIN_KEY_BYTES", "check_key_location", "load_key", "normalise_ids", "pseudonymise"]
+__all__ = [
+    "ENV_VAR",
+    "MIN_KEY_BYTES",
+    "check_key_location",
+    "key_fingerprint",
+    "load_key",
+    "normalise_ids",
+    "pseudonymise",
+]
 
 #: The environment variable that holds the secret key when no key file is given.
 ENV_VAR = "ONEONONE_KEY"
@@ -54,6 +63,8 @@ _HOW_TO = (
     f'print(secrets.token_hex(32))" and keep it with the people-analytics secrets, never beside '
     f"the data; the same key must be used for every wave."
 )
+#: The constant whose keyed hash is a key's fingerprint.
+_FINGERPRINT_MESSAGE = b"oneonone key fingerprint v1"
 # what str.strip() removes from an ASCII string (str.isspace() of the ASCII characters)
 _ASCII_SPACE = "".join(chr(c) for c in range(128) if chr(c).isspace())
 
@@ -157,6 +168,27 @@ def check_key_location(key_file: str | Path, store_dir: str | Path) -> None:
             "the data. Move it outside the store folder (and outside any folder that is shared or "
             "backed up with the data) and pass its new path with --key-file."
         )
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A key's fingerprint: 16 hex characters of HMAC-SHA256 of a constant under the key.
+
+    The wave store keeps it to tell whether a later wave is pseudonymised with the same key
+    (:func:`toolkit.store.check_key`), without keeping the key. It cannot be turned back into
+    the key, nor used to compute a pseudonym; it only confirms a guessed key, which a key made
+    with ``secrets.token_hex(32)`` makes hopeless.
+
+    Examples
+    --------
+    >>> key_fingerprint(b"0123456789abcdef0123456789abcdef")
+    '301d00f5ff5a5f45'
+    >>> key_fingerprint(b"0123456789abcdef0123456789abcdeX")
+    '88f4983d432ec8ba'
+    """
+    if not isinstance(key, bytes):
+        raise TypeError(f"key must be bytes (from load_key), got {type(key).__name__}")
+    _checked(key, "the key")
+    return hmac.new(key, _FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()[:16]
 
 
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:

@@ -9,7 +9,21 @@ Layout of a store folder ``DIR``::
 ``manifest.json`` is a JSON object ``{"format_version": 1, "waves": {<wave>: entry}}``; each entry
 has ``survey_id``, ``survey_version``, ``source`` (the export's file name, never its folder),
 ``source_sha256``, ``rows_read``, ``rows_stored``, ``rows_quarantined`` (``rows_read = rows_stored
-+ rows_quarantined``), ``written_at`` (UTC, ISO 8601) and ``toolkit_version``.
++ rows_quarantined``), ``written_at`` (UTC, ISO 8601) and ``toolkit_version``; ``anonymous`` (True
+for a wave ingested without identity: its respondent ids are random and link nothing across waves),
+``key_fingerprint`` and ``pseudonym_series`` (below, missing for an anonymous wave), and what the
+ingest recorded about the wave (such as its window of submission times).
+
+The pseudonym key is never stored. The manifest keeps its fingerprint, a keyed hash of a constant
+(:func:`toolkit.pseudonym.key_fingerprint`), under ``"pseudonyms"``: ``key_fingerprint`` (the key of
+the current series) and ``series``, one entry per pseudonym series (``series``, ``key_fingerprint``,
+``first_wave``, ``started_at``, ``new_key``). A wave pseudonymised with another key is refused
+(:func:`check_key`), unless the caller starts a new series on purpose (``new_key``, the CLI's
+``--new-key``): pseudonyms link respondents across the waves of one series only.
+
+Every file of the store is private: ``0600`` in folders ``0700`` (or the group's, in a folder shared
+with a group: see :func:`toolkit._io.private_modes`), written through :func:`toolkit._io.atomic_write`
+(fsynced, then renamed).
 
 Storing the same export again (same SHA-256, same survey id and version) is a no-op that leaves
 every file untouched; a different export for a stored wave is refused unless the caller asks to
@@ -53,14 +67,16 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.parquet as pq
 
-from toolkit._io import atomic_write, atomic_write_text
+from toolkit._io import atomic_write, atomic_write_text, private_folder
 from toolkit.errors import StoreError
 from toolkit.schema import WAVE_PATTERN, canonical_dtypes, response_schema
 from toolkit.survey import Survey
 
 __all__ = [
     "FORMAT_VERSION",
+    "check_key",
     "file_sha256",
+    "linkage",
     "load_quarantine",
     "load_waves",
     "manifest",
@@ -104,6 +120,10 @@ def store_wave(
     source_name: str,
     replace: bool = False,
     rows_read: int | None = None,
+    key_fingerprint: str | None = None,
+    new_key: bool = False,
+    anonymous: bool = False,
+    details: dict | None = None,
 ) -> str:
     """Store one wave: its valid rows, its quarantined rows, and its manifest entry.
 
@@ -133,6 +153,15 @@ def store_wave(
     rows_read : int, optional
         Rows read from the export; when given, it must equal
         ``len(valid) + len(quarantine)``.
+    key_fingerprint : str, optional
+        :func:`toolkit.pseudonym.key_fingerprint` of the key that made the pseudonyms (never the
+        key). It must be that of the store's current series (:func:`check_key`).
+    new_key : bool, default False
+        Start a new pseudonym series when ``key_fingerprint`` differs from the current one.
+    anonymous : bool, default False
+        The wave was ingested without identity (random respondent ids, no key).
+    details : dict, optional
+        More facts about the wave for its manifest entry (JSON values), such as its window.
 
     Returns
     -------
@@ -199,11 +228,14 @@ def store_wave(
         )
 
     current = _read_manifest(store, missing_ok=True)
+    if anonymous and key_fingerprint is not None:
+        raise StoreError("an anonymous wave has no key fingerprint", store=store, wave=wave)
     entry = current["waves"].get(wave)
     same_export = entry is not None and (
         entry.get("source_sha256") == source_sha256
         and entry.get("survey_id") == survey.id
         and entry.get("survey_version") == survey.version
+        and bool(entry.get("anonymous", False)) == bool(anonymous)
     )
     if same_export and _files_match(store, wave, entry):
         return "unchanged"
@@ -218,6 +250,8 @@ def store_wave(
             store=store,
             wave=wave,
         )
+    if key_fingerprint is not None:
+        check_key(store, key_fingerprint, new_key=new_key, _current=current)
 
     stamp = {
         "wave": wave,
@@ -232,12 +266,16 @@ def store_wave(
         pq.write_table(valid_table, tmp)
         # the quarantine is renamed into place only once the valid rows are fully written, and
         # the valid rows only once the quarantine is: a failure in either changes neither
-        atomic_write(_quarantine_path(store, wave), lambda q: pq.write_table(quarantine_table, q))
+        atomic_write(
+            _quarantine_path(store, wave), lambda q: pq.write_table(quarantine_table, q), private=True
+        )
 
-    atomic_write(_wave_path(store, wave), write_valid)
+    private_folder(store)
+    atomic_write(_wave_path(store, wave), write_valid, private=True)
 
     from toolkit import __version__
 
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     current["waves"][wave] = {
         "survey_id": survey.id,
         "survey_version": survey.version,
@@ -246,12 +284,126 @@ def store_wave(
         "rows_read": n_read,
         "rows_stored": len(valid),
         "rows_quarantined": len(quarantine),
-        "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "written_at": now,
         "toolkit_version": __version__,
+        "anonymous": bool(anonymous),
+        **_series_entry(current, key_fingerprint, wave, now),
+        **(details or {}),
     }
     current["waves"] = dict(sorted(current["waves"].items()))
-    atomic_write_text(store / _MANIFEST, json.dumps(current, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(
+        store / _MANIFEST, json.dumps(current, indent=2, ensure_ascii=False) + "\n", private=True
+    )
     return "written" if entry is None else "replaced"
+
+
+def check_key(
+    store: str | Path, key_fingerprint: str, *, new_key: bool = False, _current: dict | None = None
+) -> None:
+    """Refuse a key other than the one that pseudonymised the store's waves.
+
+    Pseudonyms made with two keys never match, so a wave ingested with another key would
+    silently break every comparison of the same people across waves. The store keeps the
+    fingerprint of its current key (never the key); a different key is accepted only with
+    ``new_key`` (the CLI's ``--new-key``), which starts a new pseudonym series. A store
+    without waves, or with anonymous waves only, accepts any key.
+
+    Parameters
+    ----------
+    store : str or Path
+    key_fingerprint : str
+        :func:`toolkit.pseudonym.key_fingerprint` of the key about to be used.
+    new_key : bool, default False
+        Accept a different key: a new pseudonym series starts with the next wave written.
+
+    Raises
+    ------
+    StoreError
+        When the fingerprints differ and ``new_key`` is False. The message names the waves
+        pseudonymised with the stored key and both fingerprints (never a key).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     check_key(store, "0123456789abcdef")  # an empty store accepts any key
+    """
+    current = _current if _current is not None else _read_manifest(Path(store), missing_ok=True)
+    stored = current.get("pseudonyms", {}).get("key_fingerprint")
+    if stored is None or stored == key_fingerprint or new_key:
+        return
+    waves = [w for w, e in current["waves"].items() if e.get("key_fingerprint") == stored]
+    raise StoreError(
+        f"the key differs from the one that pseudonymised the stored waves {', '.join(waves) or '(none)'}: "
+        f"{_MANIFEST} holds the key fingerprint {stored}, this key's is {key_fingerprint}. The same "
+        "people would get other pseudonyms and no respondent would match across waves. Give the key "
+        "used before (--key-file or ONEONONE_KEY), or pass --new-key (new_key=True) to start a new "
+        f"pseudonym series on purpose; {_MANIFEST} then records where it starts.",
+        store=store,
+    )
+
+
+def _series_entry(current: dict, key_fingerprint: str | None, wave: str, now: str) -> dict:
+    """Record the key of a wave (starting a series when it is new) and return its entry fields."""
+    if key_fingerprint is None:
+        return {}
+    pseudonyms = current.setdefault("pseudonyms", {"key_fingerprint": None, "series": []})
+    if pseudonyms.get("key_fingerprint") != key_fingerprint:
+        series = pseudonyms.setdefault("series", [])
+        series.append(
+            {
+                "series": len(series) + 1,
+                "key_fingerprint": key_fingerprint,
+                "first_wave": wave,
+                "started_at": now,
+                "new_key": pseudonyms.get("key_fingerprint") is not None,
+            }
+        )
+        pseudonyms["key_fingerprint"] = key_fingerprint
+    return {"key_fingerprint": key_fingerprint, "pseudonym_series": len(pseudonyms["series"])}
+
+
+def linkage(store: str | Path, waves: Sequence[str] | None = None) -> tuple[bool, str]:
+    """Whether the same respondent can be followed across ``waves`` (default: every stored wave).
+
+    Respondents link across waves only when every wave was pseudonymised (not anonymous) and
+    with one key (one pseudonym series).
+
+    Returns
+    -------
+    (bool, str)
+        ``(True, "")``, or ``(False, why)`` with a sentence saying why not.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from toolkit import load_survey, read_canonical, validate
+    >>> survey = load_survey("surveys/one_on_one_pulse.yaml")
+    >>> result = validate(read_canonical("data/sample/responses_2026Q1.csv").head(3), survey)
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     _ = store_wave(store, wave="2026Q1", valid=result.valid, quarantine=result.quarantine,
+    ...                    survey=survey, source_sha256="a" * 64, source_name="q1.csv", anonymous=True)
+    ...     linkage(store)
+    (False, 'wave 2026Q1 is anonymous: respondent ids are random and link nobody across waves')
+    """
+    current = _read_manifest(Path(store))
+    wanted = _wanted_waves(current, waves, Path(store))
+    entries = {w: current["waves"][w] for w in wanted}
+    anonymous = [w for w, e in entries.items() if e.get("anonymous")]
+    if anonymous:
+        which = f"wave {anonymous[0]} is" if len(anonymous) == 1 else f"waves {', '.join(anonymous)} are"
+        return False, f"{which} anonymous: respondent ids are random and link nobody across waves"
+    series: dict[int, list[str]] = {}
+    for w, e in entries.items():
+        if e.get("pseudonym_series") is not None:
+            series.setdefault(e["pseudonym_series"], []).append(w)
+    if len(series) > 1:
+        shown = "; ".join(f"series {k}: {', '.join(ws)}" for k, ws in sorted(series.items()))
+        return False, (
+            "the waves belong to different pseudonym series (a new key was started on purpose with "
+            f"--new-key; {shown}): the same person has another pseudonym in each series"
+        )
+    return True, ""
 
 
 def load_waves(

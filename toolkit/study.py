@@ -30,7 +30,7 @@ from toolkit.errors import InputError, StoreError
 from toolkit.ingest.export import detect_format
 from toolkit.ingest.pipeline import IngestResult, ingest
 from toolkit.scoring import score
-from toolkit.store import load_waves
+from toolkit.store import linkage, load_waves, manifest
 from toolkit.survey import Survey, load_survey
 from toolkit.units import ancestor
 
@@ -48,13 +48,20 @@ def ingest_exports(
     exports: str | Path,
     *,
     survey: Survey | str | Path,
-    roster: pd.DataFrame | str | Path,
+    roster: pd.DataFrame | str | Path | None = None,
     store: str | Path,
-    key: bytes,
+    key: bytes | None = None,
     waves: str | Sequence[str] | None = None,
     format: str | None = None,
     progress: Callable[[str, Path], object] | None = None,
     up_to: str | None = None,
+    anonymous: bool = False,
+    team_column: str | None = None,
+    teams: pd.DataFrame | str | Path | None = None,
+    units: pd.DataFrame | str | Path | None = None,
+    waves_table: pd.DataFrame | str | Path | None = None,
+    allow_outside_window: bool = False,
+    new_key: bool = False,
 ) -> list[IngestResult]:
     """Ingest every export in a folder, wave by wave in order, into the wave store.
 
@@ -67,11 +74,12 @@ def ingest_exports(
         The survey the exports answer (or its YAML file).
     roster : DataFrame, str or Path
         The people invited (``employee_id``, ``team``, optionally ``wave``, ``email``,
-        ``name``), or its CSV file.
+        ``name``), or its CSV file. Optional with ``anonymous`` (then ``team`` is enough:
+        headcounts and known teams).
     store : str or Path
         The wave store folder.
     key : bytes
-        The secret pseudonym key (:func:`toolkit.load_key`).
+        The secret pseudonym key (:func:`toolkit.load_key`); none with ``anonymous``.
     waves : str or sequence of str, optional
         Only these waves (for example every wave up to the current one); each must have an
         export in the folder. Default: every wave found.
@@ -84,6 +92,10 @@ def ingest_exports(
     up_to : str, optional
         Only the waves up to and including this one (the quarter being analysed), of those
         found or of ``waves``; it must be one of them.
+    anonymous, team_column, teams, units, waves_table, allow_outside_window, new_key
+        As for :func:`toolkit.ingest` (``teams``, ``units`` and ``waves_table`` may be CSV
+        files), for every wave. ``teams`` and ``units`` are used by an anonymous ingest only
+        (a pseudonymised one takes the teams from the roster).
 
     Returns
     -------
@@ -125,9 +137,7 @@ def ingest_exports(
         if path.is_file() and not path.name.startswith(".") and match:
             found.setdefault(match.group(0), []).append(path)
     if not found:
-        raise InputError(
-            "no export in the folder has a wave label like 2026Q3 in its file name", path=folder
-        )
+        raise InputError("no export in the folder has a wave label like 2026Q3 in its file name", path=folder)
     chosen = _wanted(found, waves, folder)
     if up_to is not None:
         if up_to not in chosen:
@@ -135,13 +145,28 @@ def ingest_exports(
             raise ValueError(f"up_to={up_to!r} is not one of the waves asked for ({', '.join(chosen)})")
         chosen = [w for w in chosen if w <= up_to]
     the_survey = _survey(survey)
-    people = read_table(roster, what="roster", required=("employee_id", "team"))
+    people = None
+    if roster is not None or not anonymous:
+        people = read_table(
+            roster, what="roster", required=("team",) if anonymous else ("employee_id", "team")
+        )
+    options = {
+        "anonymous": anonymous,
+        "team_column": team_column,
+        "waves_table": waves_table,
+        "allow_outside_window": allow_outside_window,
+        "new_key": new_key,
+    }
+    if anonymous and teams is not None:  # the known teams of an anonymous export (the roster's otherwise)
+        options["teams"] = read_table(teams, what="teams", required=("team",))
+    if anonymous and units is not None:
+        options["units"] = read_table(units, what="units", required=("unit", "parent", "kind"))
     results = []
     for wave in chosen:
         path = _pick(found[wave], wave, format, folder)
         if progress is not None:
             progress(wave, path)
-        results.append(ingest(path, the_survey, roster=people, wave=wave, store=store, key=key))
+        results.append(ingest(path, the_survey, roster=people, wave=wave, store=store, key=key, **options))
     return results
 
 
@@ -169,8 +194,8 @@ def _pick(paths: list[Path], wave: str, format: str | None, folder: Path) -> Pat
     names = ", ".join(p.name for p in paths)
     if format is None:
         raise InputError(
-            f"several exports name wave {wave} ({names}): pass format= the platform to ingest "
-            "(e.g. 'qualtrics'), or keep one export per wave in the folder",
+            f"several exports name wave {wave} ({names}): give --format, the platform to ingest "
+            "(e.g. qualtrics), or keep one export per wave in the folder",
             path=folder,
         )
     platforms = {p: detect_format(p) for p in paths}
@@ -180,7 +205,7 @@ def _pick(paths: list[Path], wave: str, format: str | None, folder: Path) -> Pat
         how_many = "none" if not mine else "more than one"
         raise InputError(
             f"wave {wave} has several exports ({shown}) and {how_many} of them is from platform "
-            f"{format!r}: pass the format of exactly one, or keep one export per wave in the folder",
+            f"{format!r}: give the --format of exactly one, or keep one export per wave in the folder",
             path=folder,
         )
     return mine[0]
@@ -193,10 +218,12 @@ def study_key(key: str | Path | None) -> bytes:
     ----------
     key : None, "env", str or Path
         ``None``: the public key of the synthetic sample, :func:`toolkit.simulate.pseudonym_key`
-        of its seed 2026 (**only for data/sample**: a real export must never be pseudonymised
-        with a public key); ``"env"``: the secret in the environment variable ``ONEONONE_KEY``;
-        anything else: the path of a key file. Either way :func:`toolkit.load_key` checks it,
-        and the key itself never appears in a notebook or its output.
+        of its seed 2026, **only for data/sample**: :func:`toolkit.ingest` refuses it for any
+        file that is not one of the sample's (recognised by content, see
+        :mod:`toolkit._public_key`) and asks for a key file or ``ONEONONE_KEY`` instead;
+        ``"env"``: the secret in the environment variable ``ONEONONE_KEY``; anything else: the
+        path of a key file. Either way :func:`toolkit.load_key` checks it, and the key itself
+        never appears in a notebook or its output.
 
     Raises
     ------
@@ -246,6 +273,12 @@ class Study:
         ``length_<wave>``) columns of ``teams``: ``team``, ``wave``, ``policy`` (and
         ``length``), the long shape ``cadence_switches(..., policies=study.policies)`` reads
         with its default ``cadence="policy"``. None when ``teams`` has no such columns.
+    anonymous : bool
+        Some stored wave was ingested without identity (``--anonymous``): its respondent ids
+        are random.
+    linkage : str
+        Empty when the same respondent can be followed across the stored waves; otherwise why
+        not (anonymous waves, or several pseudonym series), in a sentence.
     """
 
     survey: Survey
@@ -256,6 +289,33 @@ class Study:
     roster: pd.DataFrame | None = None
     teams: pd.DataFrame | None = None
     policies: pd.DataFrame | None = None
+    anonymous: bool = False
+    linkage: str = ""
+
+    @property
+    def linked(self) -> bool:
+        """Whether the same respondent can be followed across the stored waves.
+
+        Analyses of individuals across waves (the same people's change, an individual's
+        switch of cadence) need it; team-level analyses (team means per wave, cadence
+        switches of teams) do not.
+        """
+        return not self.linkage
+
+    def require_linked(self, what: str) -> None:
+        """Raise when respondents cannot be followed across waves, saying which analysis needs it.
+
+        Raises
+        ------
+        InputError
+            Naming ``what`` and why (anonymous waves, several pseudonym series), and what
+            works instead (its team-level form).
+        """
+        if self.linkage:
+            raise InputError(
+                f"{what} needs the same respondents in several waves, which this store cannot give: "
+                f"{self.linkage}. Use the team-level analysis (team means per wave) instead."
+            )
 
     @property
     def labels(self) -> dict[str, str]:
@@ -395,6 +455,7 @@ def load_study(
         )
     responses = load_waves(store, survey=the_survey)
     the_teams = None if teams is None else read_table(teams, what="teams", required=("team",))
+    linked, why = linkage(store)
     return Study(
         survey=the_survey,
         responses=responses,
@@ -404,6 +465,8 @@ def load_study(
         roster=None if roster is None else read_table(roster, what="roster", required=("team",)),
         teams=the_teams,
         policies=None if the_teams is None else _policies(the_teams),
+        anonymous=any(e.get("anonymous", False) for e in manifest(store)["waves"].values()),
+        linkage="" if linked else why,
     )
 
 

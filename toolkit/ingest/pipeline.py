@@ -1,24 +1,38 @@
 """Ingest one platform export into the wave store: read, pseudonymise, validate, quarantine, store.
 
-The steps, in order:
+The steps, in order, the same for every input (a platform export or a canonical file):
 
-1. read the export with the reader for its platform (:func:`toolkit.ingest.read_export`),
-   which drops direct identifiers and maps headers and answer labels to the survey;
-2. join the roster of the wave by employee id (or email), to find each respondent's team,
-   and pseudonymise: ``respondent`` = HMAC-SHA256 of the employee id under the user's key;
-   the employee id and email are dropped, and free text is scrubbed of roster names and
-   email addresses;
-3. resolve duplicate submissions (the last complete one is kept) and flag careless responses
+1. refuse what cannot be right before reading: a key other than the one that pseudonymised the
+   stored waves (:func:`toolkit.store.check_key`; ``new_key=True`` starts a new series on
+   purpose), and the synthetic sample's public key for anything but the sample's files
+   (:mod:`toolkit._public_key`);
+2. read the export with the reader for its platform (:func:`toolkit.ingest.read_export`),
+   which drops direct identifiers and maps headers and answer labels to the survey; refuse an
+   export that lacks a column the survey requires, or that has nothing to tell who answered;
+3. join the roster of the wave by employee id (or email), to find each respondent's team,
+   and pseudonymise: ``respondent`` = HMAC-SHA256 of the employee id under the user's key
+   (a canonical file already pseudonymised is checked against the roster under the key); the
+   employee id and email are dropped, and free text is scrubbed of roster names and email
+   addresses. An anonymous export (``anonymous=True``) has no identity: each row gets a
+   random respondent id that links nothing across waves, and its team comes from
+   ``team_column``;
+4. refuse an export whose submission times fall outside the wave's window
+   (:mod:`toolkit.ingest.window`) unless ``allow_outside_window``;
+5. resolve duplicate submissions (the last complete one is kept) and flag careless responses
    (:mod:`toolkit.careless`), then validate the rest against the survey's schema;
-4. quarantine every row with any failure, with all its reasons, and store the wave with its
+6. quarantine every row with any failure, with all its reasons (the quarantine keeps the
+   canonical columns only: never an identifier column), and store the wave with its
    quarantine atomically (:mod:`toolkit.store`); write the ingest report.
 
 Rows read = rows stored + rows quarantined, always. Re-ingesting the same export is a
-no-op; a different export for a stored wave needs ``replace=True``.
+no-op; a different export for a stored wave needs ``replace=True``. A refusal raises before
+anything is written.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +42,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from toolkit._public_key import check_public_key
 from toolkit.careless import careless_failures, careless_flags
 from toolkit.errors import InputError
 from toolkit.ingest.export import Export, read_export
-from toolkit.pseudonym import normalise_ids, pseudonymise
+from toolkit.ingest.window import Window, outside_window, wave_window
+from toolkit.pseudonym import key_fingerprint, normalise_ids, pseudonymise
 from toolkit.schema import WAVE_PATTERN, response_schema, without_rule
 from toolkit.scrub import roster_words, scrub_text
-from toolkit.store import file_sha256, manifest, store_wave
+from toolkit.store import check_key, file_sha256, manifest, store_wave
 from toolkit.survey import METADATA_COLUMNS, Survey
 from toolkit.validate import FAILURE_COLUMNS, Validation, to_canonical, validate_typed
 
@@ -50,8 +66,13 @@ class IngestResult:
 
     ``status`` is ``"written"``, ``"replaced"`` or ``"unchanged"`` (the same export was
     stored before: nothing was read or written, and the tables here are empty).
-    ``response_rates`` has one row per team with at least ``min_invited`` people in the
-    roster: ``team``, ``invited``, ``responses`` (valid rows), ``response_rate``.
+    ``response_rates`` has one row per team with at least ``min_invited`` people invited
+    (from the roster, or for an anonymous wave the teams' headcounts): ``team``, ``invited``,
+    ``responses`` (valid rows), ``response_rate``. ``anonymous`` is True for a wave ingested
+    without identity. ``window`` is the wave's window of submission times;
+    ``rows_outside_window`` counts the rows outside it, stored only because
+    ``allow_outside_window`` was given. ``new_series`` is True when this wave started a new
+    pseudonym series (``new_key`` with a key other than the store's).
     """
 
     wave: str
@@ -68,6 +89,12 @@ class IngestResult:
     missing_items: tuple[str, ...] = ()
     response_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
     store: str = ""
+    anonymous: bool = False
+    team_column: str | None = None
+    window: Window | None = None
+    rows_outside_window: int = 0
+    new_series: bool = False
+    names_scrubbed: bool = True
 
     @property
     def balanced(self) -> bool:
@@ -79,14 +106,21 @@ def ingest(
     export: str | Path,
     survey: Survey,
     *,
-    roster: pd.DataFrame,
+    roster: pd.DataFrame | None = None,
     wave: str,
     store: str | Path,
-    key: bytes,
+    key: bytes | None = None,
     format: str | None = None,
     replace: bool = False,
     timezone: str = "UTC",
     min_invited: int = MIN_INVITED,
+    anonymous: bool = False,
+    team_column: str | None = None,
+    teams: pd.DataFrame | Iterable[str] | None = None,
+    units: pd.DataFrame | None = None,
+    waves_table: pd.DataFrame | str | Path | None = None,
+    allow_outside_window: bool = False,
+    new_key: bool = False,
 ) -> IngestResult:
     """Ingest a platform export as one wave of the store.
 
@@ -100,21 +134,53 @@ def ingest(
     roster : DataFrame
         The people invited: ``employee_id`` and ``team``, optionally ``wave`` (then only the
         rows of ``wave`` are used), ``email`` (to join exports that carry emails but no
-        employee id) and ``name`` (scrubbed from free text).
+        employee id) and ``name`` (scrubbed from free text). Needed unless ``anonymous``; for
+        an anonymous wave it is optional and only ``team`` is needed: its rows per team are
+        the headcounts of the response rates, its teams the known teams, its names and
+        emails are scrubbed from free text.
     wave : str
         The wave label, like ``2026Q3``.
     store : str or Path
         The wave store folder.
     key : bytes
-        The secret pseudonym key, from :func:`toolkit.load_key`. It is never stored.
+        The secret pseudonym key, from :func:`toolkit.load_key`. It is never stored; the
+        store keeps its fingerprint and refuses another key for later waves. Needed unless
+        ``anonymous`` (which takes none). The synthetic sample's public key is refused for
+        anything but the sample's files.
     format : str, optional
-        Force a reader instead of detecting the platform.
+        Force a reader instead of detecting the platform (the CLI's ``--format``); an error
+        when the file is not of that format.
     replace : bool, default False
         Replace a wave stored from a different export.
     timezone : str, default "UTC"
-        The zone of timestamps the export writes without one.
+        The zone of timestamps the export writes without one (and of a waves table's dates).
     min_invited : int, default 5
         Response rates are reported only for teams with at least this many people invited.
+    anonymous : bool, default False
+        The export has no identity (a Google Form without sign-in, a Qualtrics anonymous
+        link): each row gets a random respondent id (``a_`` and 24 hex characters) that links
+        nothing across waves; no roster join, no key. Needs ``team_column``.
+    team_column : str, optional
+        With ``anonymous``: the column holding each respondent's team, by its header (an
+        embedded-data field such as ``team``, or the team question's header such as "Which
+        team are you part of?").
+    teams : DataFrame or iterable of str, optional
+        With ``anonymous``: the known teams (a teams table with ``team``, or the team ids);
+        a response from another team is quarantined (``known_team``). A ``headcount`` (or
+        ``headcount_<wave>``) column gives the people invited per team.
+    units : DataFrame, optional
+        With ``anonymous``: the organisation (``unit``, ``parent``, ``kind``); its units of
+        kind ``team`` are the known teams.
+    waves_table : DataFrame, str or Path, optional
+        ``wave``, ``start``, ``end``: the wave's window of submission times, instead of the
+        quarter's (see :mod:`toolkit.ingest.window`).
+    allow_outside_window : bool, default False
+        Store rows submitted outside the wave's window instead of refusing the export (the
+        report and the manifest say how many).
+    new_key : bool, default False
+        Accept a key other than the one that pseudonymised the stored waves: a new pseudonym
+        series starts with this wave (the manifest records it). Respondents of two series
+        do not link.
 
     Returns
     -------
@@ -123,23 +189,45 @@ def ingest(
     Raises
     ------
     InputError
-        For an unusable export or roster (the message names file, row and column).
+        For an unusable export or roster (the message names file, row and column), an
+        export that lacks a column the survey requires or anything that identifies
+        respondents, whose submission times fall outside the wave, or that does not fit
+        ``format``. Nothing is written.
     StoreError
-        When the wave is stored from a different export and ``replace`` is false.
+        When the wave is stored from a different export and ``replace`` is false, or the key
+        differs from the store's and ``new_key`` is false.
+    SecretKeyError
+        When the key is the sample's public key and the export is not the sample's.
+    ValueError
+        When an argument is out of range or the arguments do not fit together (a key for
+        an anonymous ingest, a ``team_column`` without ``anonymous``, ...).
     """
     if not isinstance(wave, str) or not pd.Series([wave]).str.fullmatch(WAVE_PATTERN[1:-1]).iloc[0]:
         raise ValueError(f"wave must look like 2026Q3; got {wave!r}")
     if isinstance(min_invited, bool) or not isinstance(min_invited, int) or min_invited < 3:
         raise ValueError(f"min_invited must be a whole number of at least 3; got {min_invited!r}")
+    _check_mode(
+        anonymous, roster=roster, key=key, team_column=team_column, teams=teams, units=units, new_key=new_key
+    )
     export = Path(export)
-    people = _roster_of_wave(roster, wave)
+    window = wave_window(wave, waves_table=waves_table, timezone=timezone)
+    fingerprint = None
+    if anonymous:
+        people = _teams_of_wave(roster, wave)
+        known = _known_teams(people, teams, units)
+        invited = _invited(people, teams, wave)
+    else:
+        people = _roster_of_wave(roster, wave)
+        known, invited = None, people.groupby("team").size()
+        fingerprint = key_fingerprint(key)
+        check_key(store, fingerprint, new_key=new_key)
     previous = _stored_entry(store, wave)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest") as pool:
         # Hashing (the file's SHA-256, the roster's pseudonyms) runs beside the reader, whose
         # Arrow parser releases the GIL: on a million rows that hides most of their cost.
         # A wave stored before needs the file's hash first, to skip an unchanged export.
         sha = pool.submit(file_sha256, export) if export.is_file() else None
-        if previous is not None and sha is not None and _unchanged(previous, sha.result(), survey):
+        if previous is not None and sha is not None and _unchanged(previous, sha.result(), survey, anonymous):
             return IngestResult(
                 wave=wave,
                 status="unchanged",
@@ -149,31 +237,38 @@ def ingest(
                 rows_stored=previous["rows_stored"],
                 rows_quarantined=previous["rows_quarantined"],
                 store=str(store),
+                anonymous=anonymous,
+                team_column=team_column,
             )
-        roster_pseudonyms = pool.submit(pseudonymise, people["_key"], key)
+        roster_pseudonyms = None if anonymous else pool.submit(pseudonymise, people["_key"], key)
         try:
-            read = read_export(export, survey, format=format, timezone=timezone)
+            read = read_export(export, survey, format=format, timezone=timezone, team_column=team_column)
         except BaseException:
-            roster_pseudonyms.cancel()
+            if roster_pseudonyms is not None:
+                roster_pseudonyms.cancel()
             raise
-        if read.format == "canonical":
-            table, join_failures = _canonical(read, survey, people, wave, roster_pseudonyms.result())
-        else:
-            words = roster_words(roster)
-            table, join_failures = _pseudonymised(
-                read, survey, people, wave, key, roster_pseudonyms.result(), words
-            )
+        if key is not None:  # a readable export, pseudonymised with the sample's public key?
+            check_public_key(key, export)
+        _check_required(read, survey)
+        words = roster_words(roster)
+        pseudonyms = None if roster_pseudonyms is None else roster_pseudonyms.result()
+        table, join_failures, team_from_file = _table(
+            read, survey, people, wave, key, pseudonyms, words, anonymous
+        )
         sha = None if sha is None else sha.result()
     # convert once: careless flags and the schema both work on canonical dtypes; values that
     # cannot be converted are failures of their own (and the quarantine keeps them as given)
     typed, conversion = to_canonical(table, survey)
+    outside = outside_window(typed["submitted_at"], window)
+    if outside.any() and not allow_outside_window:
+        raise _outside_error(export, typed["submitted_at"], outside, window)
     typed_flags = careless_flags(typed, survey)
     superseded = typed_flags.index[typed_flags["duplicate"]]
     kept = typed.drop(index=superseded) if len(superseded) else typed
     # a known respondent's team comes from the roster, and an unknown one fails not_in_roster: only
-    # a canonical file, whose teams are its own, needs the schema's known_team check; and with the
+    # a file whose teams are its own (a pseudonymised canonical file) needs the schema's known_team
+    # check, and an anonymous export's teams are checked against the teams given; with the
     # superseded submissions set aside, one row per respondent is left, so unique_per_wave holds
-    team_from_file = read.format == "canonical"
     schema = response_schema(survey, roster=people if team_from_file else None)
     checked = validate_typed(kept, kept, [], survey, without_rule(schema, "unique_per_wave"))
     extra = [
@@ -181,11 +276,14 @@ def ingest(
         join_failures,
         pd.DataFrame(conversion, columns=FAILURE_COLUMNS),
         careless_failures(typed_flags, table),
+        _unknown_teams(typed, known),
     ]
     extra = [f for f in extra if not f.empty]
     failures = pd.concat(extra, ignore_index=True) if extra else pd.DataFrame(columns=FAILURE_COLUMNS)
     result = checked.with_failures(table, failures)
 
+    n_outside = int(outside.sum())
+    before = _stored_series(store)
     status = store_wave(
         store,
         wave=wave,
@@ -196,6 +294,10 @@ def ingest(
         source_name=export.name,
         replace=replace,
         rows_read=len(table),
+        key_fingerprint=fingerprint,
+        new_key=new_key,
+        anonymous=anonymous,
+        details={"window": window.as_dict(), "rows_outside_window": n_outside},
     )
     return IngestResult(
         wave=wave,
@@ -207,12 +309,46 @@ def ingest(
         rows_quarantined=len(result.quarantine),
         validation=result,
         flags=typed_flags,
-        dropped=read.dropped + _join_keys(read),
+        dropped=read.dropped + _join_keys(read, anonymous),
         ignored=read.ignored,
         missing_items=read.missing_items,
-        response_rates=_response_rates(result.valid, people, min_invited),
+        response_rates=_response_rates(result.valid, invited, min_invited),
         store=str(store),
+        anonymous=anonymous,
+        team_column=team_column,
+        window=window,
+        rows_outside_window=n_outside,
+        new_series=before is not None and fingerprint is not None and before != fingerprint,
+        names_scrubbed=bool(words["names"] or words["given_names"]),
     )
+
+
+def _check_mode(anonymous: bool, *, roster, key, team_column, teams, units, new_key) -> None:
+    """The arguments of an anonymous ingest, or of a pseudonymised one, fit together."""
+    if anonymous:
+        if team_column is None:
+            raise ValueError(
+                "anonymous=True needs team_column=: the column (an embedded-data field, or the team "
+                "question's header) that holds each respondent's team"
+            )
+        if key is not None:
+            raise ValueError("an anonymous ingest takes no key: its respondent ids are random")
+        if new_key:
+            raise ValueError("new_key is for pseudonymised waves: an anonymous ingest has no key")
+        return
+    if roster is None:
+        raise ValueError(
+            "roster= is needed to find and pseudonymise respondents; an export without identity is "
+            "ingested with anonymous=True and team_column="
+        )
+    if key is None:
+        raise ValueError("key= (from toolkit.load_key) is needed to pseudonymise; or pass anonymous=True")
+    for name, value in (("team_column", team_column), ("teams", teams), ("units", units)):
+        if value is not None:
+            raise ValueError(
+                f"{name}= is for anonymous=True; a pseudonymised ingest takes each respondent's team "
+                "from the roster"
+            )
 
 
 def _roster_of_wave(roster: pd.DataFrame, wave: str) -> pd.DataFrame:
@@ -245,12 +381,13 @@ def _norm(ids: pd.Series) -> pd.Series:
     return normalise_ids(ids)
 
 
-def _unchanged(previous: dict, sha: str, survey: Survey) -> bool:
-    """Whether the stored wave came from this very file, under this survey version."""
-    return previous.get("source_sha256") == sha and (
-        previous.get("survey_id"),
-        previous.get("survey_version"),
-    ) == (survey.id, survey.version)
+def _unchanged(previous: dict, sha: str, survey: Survey, anonymous: bool) -> bool:
+    """Whether the stored wave came from this very file, under this survey version, the same way."""
+    return (
+        previous.get("source_sha256") == sha
+        and (previous.get("survey_id"), previous.get("survey_version")) == (survey.id, survey.version)
+        and bool(previous.get("anonymous", False)) == anonymous
+    )
 
 
 def _stored_entry(store: str | Path, wave: str) -> dict | None:
@@ -259,22 +396,133 @@ def _stored_entry(store: str | Path, wave: str) -> dict | None:
     return manifest(store)["waves"].get(wave)
 
 
-def _pseudonymised(
+def _stored_series(store: str | Path) -> str | None:
+    """The key fingerprint of the store's current pseudonym series (None when it has none)."""
+    if not (Path(store) / "manifest.json").is_file():
+        return None
+    return manifest(store).get("pseudonyms", {}).get("key_fingerprint")
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def _check_required(read: Export, survey: Survey) -> None:
+    """Refuse an export without a column for a required item: every row would be quarantined.
+
+    The team is not asked of the export: it comes from the roster (or, for an anonymous
+    export, from its team column, which the reader has found already).
+    """
+    missing = [i for i in read.missing_items if survey.item(i).required and survey.item(i).role != "team"]
+    if not missing:
+        return
+    first = survey.item(missing[0])
+    more = f" (nor for {len(missing) - 1} more: {', '.join(missing[1:6])})" if len(missing) > 1 else ""
+    raise InputError(
+        f"the export has no column for the survey's required item {first.id} ({first.text!r}){more}, "
+        f"so every row would be quarantined: is this an export of survey {survey.id} {survey.version}? "
+        "Nothing was stored. Export the responses with that question, or ingest them with the survey "
+        "version they answer.",
+        path=read.source,
+        column=first.id,
+    )
+
+
+def _outside_error(export: Path, times: pd.Series, outside: pd.Series, window: Window) -> InputError:
+    rows = times[outside]
+    first = rows.index[0]
+    n = int(outside.sum())
+    return InputError(
+        f"{n} of {len(times)} rows were submitted outside the window of wave {window.wave}, "
+        f"{window.describe()}: e.g. row {first} at {_when(rows.iloc[0])}; the submissions outside run "
+        f"from {_when(rows.min())} to {_when(rows.max())}. Is this the export of wave {window.wave}? "
+        "Nothing was stored. Give the wave the export belongs to (--wave), set the wave's dates in a "
+        "waves table (--waves-table FILE: wave,start,end), or pass --allow-outside-window to store "
+        "these rows anyway (the ingest report says so).",
+        path=export,
+        row=int(first) if isinstance(first, int | np.integer) else None,
+        column="submitted_at",
+    )
+
+
+def _when(stamp: pd.Timestamp) -> str:
+    return stamp.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --------------------------------------------------------------------------- the canonical table
+
+
+def _table(
     read: Export,
     survey: Survey,
-    people: pd.DataFrame,
+    people: pd.DataFrame | None,
     wave: str,
-    key: bytes,
-    roster_pseudonyms: pd.Series,
+    key: bytes | None,
+    roster_pseudonyms: pd.Series | None,
     words: dict[str, list[str]],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The export as a canonical-shaped table (text values), identified by pseudonym only.
+    anonymous: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+    """Any export as a canonical-shaped table (text values), identified by pseudonym only.
 
-    ``roster_pseudonyms`` are the pseudonyms of ``people["_key"]``: a respondent found in the
-    roster takes theirs, and only the others are hashed here. Free text is scrubbed of
-    ``words`` (:func:`toolkit.scrub.roster_words` of the whole roster: every wave's people).
+    Returns the table (exactly the canonical columns: no identifier passes), the failures of
+    respondents not in the roster, and whether the teams are the file's own (a pseudonymised
+    canonical file: the schema then checks them against the roster). Free text is scrubbed of
+    ``words`` (:func:`toolkit.scrub.roster_words` of the whole roster: every wave's people) and
+    of anything shaped like an e-mail address.
     """
     raw = read.table
+    if read.format == "canonical":
+        _check_file_waves(read, wave)
+    no_failures = _not_in_roster(raw.index[:0], "")
+    team_from_file = False
+    if anonymous:
+        respondent = _random_ids(raw.index)
+        team = _text_column(raw, "team")
+        failures = no_failures
+    elif _identified(raw):
+        respondent, team, failures = _join_roster(raw, people, wave, key, roster_pseudonyms)
+    elif "respondent" in raw.columns:
+        respondent, team, failures = _match_pseudonyms(raw, people, wave, roster_pseudonyms)
+        team_from_file = True
+    else:
+        raise InputError(
+            "nothing in the export tells who answered: no employee id (such as Qualtrics' "
+            "ExternalReference), no e-mail address and no respondent pseudonym, so no row can be "
+            f"joined to the roster of wave {wave}. Nothing was stored. For an anonymous survey, "
+            "ingest with --anonymous --team-column COL (anonymous=True, team_column=COL): random "
+            "respondent ids, no roster and no key.",
+            path=read.source,
+        )
+    n = len(raw)
+    out = {
+        "respondent": respondent.array,
+        "wave": pd.array(pa.repeat(pa.scalar(wave, pa.large_string()), n), dtype="str"),
+        "team": team.array,
+        "submitted_at": raw["submitted_at"].array if "submitted_at" in raw.columns else pd.NaT,
+        "duration_s": raw["duration_s"].array if "duration_s" in raw.columns else pd.NA,
+    }
+    for item_id in survey.item_columns:
+        column = raw[item_id] if item_id in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str")
+        if survey.item(item_id).kind == "text":
+            column = scrub_text(column, **words)
+        out[item_id] = column.array
+    # one frame from arrays: assigning 45 aligned Series one by one costs a second on a million rows
+    out = pd.DataFrame(out, index=raw.index)
+    return out[list(METADATA_COLUMNS) + list(survey.item_columns)], failures, team_from_file
+
+
+def _identified(raw: pd.DataFrame) -> bool:
+    """Whether the table has an employee id or e-mail for any row (the keys to the roster)."""
+    return any(c in raw.columns and raw[c].notna().any() for c in ("employee_id", "email"))
+
+
+def _join_roster(
+    raw: pd.DataFrame, people: pd.DataFrame, wave: str, key: bytes, roster_pseudonyms: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Respondents found in the roster by employee id (or e-mail): their pseudonyms and teams.
+
+    ``roster_pseudonyms`` are the pseudonyms of ``people["_key"]``: a respondent found in the
+    roster takes theirs, and only the others are hashed here.
+    """
     employee = (
         _norm(raw["employee_id"])
         if "employee_id" in raw.columns
@@ -298,22 +546,55 @@ def _pseudonymised(
     respondent = _take_text(roster_pseudonyms, rows, raw.index)
     if not known.all():
         respondent[~known] = pseudonymise(employee[~known], key)
-    n = len(raw)
-    out = {
-        "respondent": respondent.array,
-        "wave": pd.array(pa.repeat(pa.scalar(wave, pa.large_string()), n), dtype="str"),
-        "team": team.array,
-        "submitted_at": raw["submitted_at"].array if "submitted_at" in raw.columns else pd.NaT,
-        "duration_s": raw["duration_s"].array if "duration_s" in raw.columns else pd.NA,
-    }
-    for item_id in survey.item_columns:
-        column = raw[item_id] if item_id in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str")
-        if survey.item(item_id).kind == "text":
-            column = scrub_text(column, **words)
-        out[item_id] = column.array
-    # one frame from arrays: assigning 45 aligned Series one by one costs a second on a million rows
-    out = pd.DataFrame(out, index=raw.index)
-    return out[list(METADATA_COLUMNS) + list(survey.item_columns)], failures
+    return respondent, team, failures
+
+
+def _match_pseudonyms(
+    raw: pd.DataFrame, people: pd.DataFrame, wave: str, roster_pseudonyms: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """A file already pseudonymised: each pseudonym is found among the roster's under this key.
+
+    The team is the file's where it gives one, else the roster's.
+    """
+    respondent = _text_column(raw, "respondent")
+    at = _positions(respondent, roster_pseudonyms)
+    known = at >= 0
+    failures = _not_in_roster(
+        raw.index[~known], f"the pseudonym matches nobody in the roster of wave {wave} under this key"
+    )
+    roster_team = _take_text(people["team"], pa.array(at, mask=~known), raw.index)
+    team = _text_column(raw, "team").fillna(roster_team) if "team" in raw.columns else roster_team
+    return respondent, team, failures
+
+
+def _check_file_waves(read: Export, wave: str) -> None:
+    """A canonical file holds one wave: the one it is ingested as."""
+    table = read.table
+    waves = table["wave"].dropna().astype("str").str.strip().unique() if "wave" in table.columns else []
+    other = sorted(set(waves) - {wave})
+    if other:
+        raise InputError(
+            f"the file holds responses of wave(s) {', '.join(other)}, not only {wave}: "
+            "ingest one wave at a time",
+            path=read.source,
+            column="wave",
+        )
+
+
+def _text_column(raw: pd.DataFrame, column: str) -> pd.Series:
+    if column not in raw.columns:
+        return pd.Series(pd.NA, index=raw.index, dtype="str")
+    text = raw[column].astype("str").str.strip()
+    return text.mask(text == "")
+
+
+def _random_ids(index: pd.Index) -> pd.Series:
+    """A fresh random id per row, ``a_`` and 24 hex characters (96 bits from the system's CSPRNG):
+    unrelated to anything in the export, so that they link nobody across waves."""
+    n = len(index)
+    hexed = secrets.token_bytes(12 * n).hex()
+    ids = [f"a_{hexed[24 * i : 24 * i + 24]}" for i in range(n)]
+    return pd.Series(pd.array(ids, dtype="str"), index=index)
 
 
 def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
@@ -334,40 +615,17 @@ def _take_text(values: pd.Series, rows: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(pd.array(taken, dtype="str"), index=index)
 
 
-def _join_keys(read: Export) -> tuple[str, ...]:
-    """The identifying columns used to join the roster, then replaced by the pseudonym."""
+def _join_keys(read: Export, anonymous: bool) -> tuple[str, ...]:
+    """The identifying columns used to join the roster, then replaced by the pseudonym (or, in an
+    anonymous ingest, dropped unused)."""
     labels = {
         "employee_id": "employee id (replaced by the pseudonym)",
         "email": "email (used to join the roster)",
     }
+    if anonymous:
+        labels = {"employee_id": "employee id (not used: anonymous)", "email": "email (not used: anonymous)"}
     table = read.table
     return tuple(label for column, label in labels.items() if column in table and table[column].notna().any())
-
-
-def _canonical(
-    read: Export, survey: Survey, people: pd.DataFrame, wave: str, roster_pseudonyms: pd.Series
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A canonical file is already pseudonymised: check its wave, and find each respondent in the
-    roster by pseudonymising the roster's employee ids with the same key."""
-    table = read.table.copy()
-    waves = table["wave"].dropna().astype("str").unique() if "wave" in table.columns else []
-    other = sorted(set(waves) - {wave})
-    if other:
-        raise InputError(
-            f"the file holds responses of wave(s) {', '.join(other)}, not only {wave}: "
-            "ingest one wave at a time",
-            path=read.source,
-            column="wave",
-        )
-    known = (
-        table["respondent"].isin(set(roster_pseudonyms.dropna()))
-        if "respondent" in table.columns
-        else False
-    )
-    failures = _not_in_roster(
-        table.index[~known], f"the pseudonym matches nobody in the roster of wave {wave} under this key"
-    )
-    return table, failures
 
 
 def _not_in_roster(rows: pd.Index, message: str) -> pd.DataFrame:
@@ -384,10 +642,100 @@ def _not_in_roster(rows: pd.Index, message: str) -> pd.DataFrame:
     )
 
 
-def _response_rates(valid: pd.DataFrame, people: pd.DataFrame, min_invited: int) -> pd.DataFrame:
-    invited = people.groupby("team").size().rename("invited")
+# --------------------------------------------------------------------------- teams and headcounts
+
+
+def _teams_of_wave(roster: pd.DataFrame | None, wave: str) -> pd.DataFrame | None:
+    """An anonymous wave's roster: only ``team`` is needed (headcounts, known teams)."""
+    if roster is None:
+        return None
+    if not isinstance(roster, pd.DataFrame):
+        raise TypeError(f"roster must be a DataFrame, got {type(roster).__name__}")
+    if "team" not in roster.columns:
+        raise InputError(
+            "the roster needs a team column; it has " + ", ".join(map(str, roster.columns)), column="team"
+        )
+    people = roster
+    if "wave" in roster.columns:
+        people = roster[roster["wave"].astype("str") == wave]
+        if people.empty:
+            waves = ", ".join(sorted(roster["wave"].dropna().astype("str").unique()))
+            raise InputError(f"the roster has no rows for wave {wave} (it has {waves})", column="wave")
+    return people
+
+
+def _known_teams(
+    people: pd.DataFrame | None, teams: pd.DataFrame | Iterable[str] | None, units: pd.DataFrame | None
+) -> set[str] | None:
+    """The teams an anonymous response may name: those in every one of the tables given."""
+    sources = []
+    if people is not None:
+        sources.append(set(people["team"].dropna().astype("str").str.strip()))
+    if teams is not None:
+        if isinstance(teams, pd.DataFrame):
+            if "team" not in teams.columns:
+                raise InputError(
+                    "the teams table needs a team column; it has " + ", ".join(map(str, teams.columns)),
+                    column="team",
+                )
+            sources.append(set(teams["team"].dropna().astype("str").str.strip()))
+        elif isinstance(teams, str):
+            raise TypeError("teams must be a DataFrame with a team column or an iterable of team ids")
+        else:
+            sources.append({str(t).strip() for t in teams})
+    if units is not None:
+        if not isinstance(units, pd.DataFrame) or not {"unit", "kind"} <= set(units.columns):
+            raise InputError("the units table needs the columns unit, parent, kind", column="unit")
+        leaves = units.loc[units["kind"].astype("str") == "team", "unit"]
+        sources.append(set(leaves.dropna().astype("str").str.strip()))
+    return set.intersection(*sources) if sources else None
+
+
+def _invited(people: pd.DataFrame | None, teams: object, wave: str) -> pd.Series | None:
+    """People invited per team for an anonymous wave: roster rows, else the teams' headcounts."""
+    if people is not None:
+        return people.groupby("team").size()
+    if isinstance(teams, pd.DataFrame):
+        column = next((c for c in (f"headcount_{wave}", "headcount") if c in teams.columns), None)
+        if column is not None:
+            counts = pd.to_numeric(teams[column], errors="coerce")
+            if counts.isna().any() or (counts < 0).any() or (counts % 1 != 0).any():
+                bad = teams[column][counts.isna() | (counts < 0) | (counts % 1 != 0)].iloc[0]
+                raise InputError(f"headcounts must be whole numbers; got {bad!r}", column=column)
+            return (
+                counts.astype("int64")
+                .set_axis(teams["team"].astype("str").str.strip())
+                .groupby(level=0)
+                .sum()
+            )
+    return None
+
+
+def _unknown_teams(typed: pd.DataFrame, known: set[str] | None) -> pd.DataFrame:
+    """``known_team`` failures of an anonymous wave's responses from teams not given."""
+    if known is None:
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
+    team = typed["team"]
+    bad = team.notna() & ~team.isin(sorted(known))
+    return pd.DataFrame(
+        {
+            "row": typed.index[bad],
+            "column": "team",
+            "rule": "known_team",
+            "value": team[bad].astype("str").to_numpy(),
+            "message": "team not among the teams given (teams table, units or roster)",
+        },
+        columns=FAILURE_COLUMNS,
+    )
+
+
+def _response_rates(valid: pd.DataFrame, invited: pd.Series | None, min_invited: int) -> pd.DataFrame:
+    columns = ["team", "invited", "responses", "response_rate"]
+    if invited is None:
+        return pd.DataFrame(columns=columns)
+    invited = invited.rename("invited")
     responses = valid.groupby("team").size().rename("responses")
     rates = pd.concat([invited, responses], axis=1).fillna(0).astype("int64")
     rates = rates[rates["invited"] >= min_invited]
     rates["response_rate"] = rates["responses"] / rates["invited"]
-    return rates.rename_axis("team").reset_index()
+    return rates.rename_axis("team").reset_index()[columns]
