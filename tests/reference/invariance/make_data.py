@@ -16,9 +16,16 @@ Writes into this folder:
   model is just identified, df 0) for every weekly respondent of 2026Q1 (79) and only the first 30
   monthly respondents in file order: two groups of very unequal size.
 
+* ``synthetic.csv`` -- drawn with numpy (seed 2026) from normal distributions, three groups ``u``
+  (150 rows), ``v`` (110), ``w`` (70) in column ``grp``, 2 more rows whose group is missing (written
+  ``NA``), and two blocks of items: ``a``, ``b``, ``c``, ``d`` (two correlated factors of 2 items each)
+  and ``x``, ``y``, ``z`` (correlations 0.85, 0.85 and 0.55, so a one-factor model has a negative
+  residual variance for ``x``: an improper solution, a Heywood case). 6 answers are set missing.
+
 ``HolzingerSwineford1939.csv`` is written by ``reference.R`` itself, from lavaan's own data set.
 
-Floats are integers 1..5 here, so R and pandas read back exactly the same numbers.
+The sample's answers are integers 1..5; the synthetic numbers are written with 17 significant
+digits, so R and pandas read back exactly the same doubles.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +62,28 @@ def main() -> None:
     print(
         f"sample_2026Q1.csv: {len(out)} rows; edge_contact.csv: {len(weekly)} weekly + {len(monthly)} monthly"
     )
+
+    synthetic().to_csv(HERE / "synthetic.csv", index=False, na_rep="NA", float_format="%.17g")
+
+
+def synthetic() -> pd.DataFrame:
+    rng = np.random.default_rng(2026)
+    two = np.array([[1, 0.6, 0.3, 0.3], [0.6, 1, 0.3, 0.3], [0.3, 0.3, 1, 0.5], [0.3, 0.3, 0.5, 1]])
+    heywood = np.array([[1, 0.85, 0.85], [0.85, 1, 0.55], [0.85, 0.55, 1]])
+    parts = []
+    for k, (grp, n) in enumerate((("u", 150), ("v", 110), ("w", 70))):
+        block = np.hstack(
+            [
+                rng.multivariate_normal(np.full(4, 0.2 * k), two * (1 + 0.2 * k), size=n),
+                rng.multivariate_normal(np.zeros(3), heywood, size=n),
+            ]
+        )
+        parts.append(pd.DataFrame(block, columns=list("abcdxyz")).assign(grp=grp))
+    out = pd.concat(parts, ignore_index=True)[["grp", *"abcdxyz"]]
+    out = pd.concat([out, out.iloc[[0, 200]].assign(grp=None)], ignore_index=True)  # 2 rows without a group
+    for row, col in ((3, "a"), (40, "d"), (160, "b"), (250, "x"), (251, "z"), (300, "c")):
+        out.loc[row, col] = np.nan
+    return out
 
 
 if __name__ == "__main__":

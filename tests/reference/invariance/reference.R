@@ -4,7 +4,7 @@
 ##   cd tests/reference/invariance && Rscript reference.R > reference_output.txt 2>&1
 ##
 ## Needs R with Debian's r-cran-lavaan (apt-get install r-cran-lavaan). Nothing from CRAN.
-## The sample CSVs are written beforehand by make_data.py (see README.md); this script writes
+## The sample and synthetic CSVs are written beforehand by make_data.py (see README.md); this script writes
 ## HolzingerSwineford1939.csv itself, from lavaan's own data set.
 ##
 ## For every data set and every level it calls, with lavaan's defaults otherwise
@@ -54,11 +54,17 @@ run <- function(name, model, data, group, what) {
         "; rows read: ", nrow(data), "; converged: ", lavInspect(fit, "converged"), "\n", sep = "")
     print(round(fm[MEASURES], 6))
     print(round(fm[EXTRA], 6))
+    pe <- parameterEstimates(fit)
+    neg <- pe[pe$op == "~~" & pe$lhs == pe$rhs & pe$est < 0, c("lhs", "group", "est")]
+    neg$group <- lavInspect(fit, "group.label")[neg$group]
+    if (nrow(neg) > 0) { cat("negative variances:\n"); print(neg, row.names = FALSE) }
     rows[[length(rows) + 1]] <<- data.frame(
       dataset = name, level = level, t(setNames(fmt(fm[c(MEASURES, EXTRA)]), c(MEASURES, EXTRA))),
       n_rows = nrow(data), groups = paste(lavInspect(fit, "group.label"), collapse = ";"),
       group_n = paste(unlist(lavInspect(fit, "nobs")), collapse = ";"),
-      converged = lavInspect(fit, "converged"), check.names = FALSE)
+      converged = lavInspect(fit, "converged"),
+      negative_variances = paste(neg$lhs, neg$group, fmt(neg$est), sep = ":", collapse = ";"),
+      check.names = FALSE)
   }
   cat("\n-- lavTestLRT(configural, metric, scalar)\n")
   lrt <- lavTestLRT(fits$configural, fits$metric, fits$scalar)
@@ -105,6 +111,17 @@ run("contact_edge", CONTACT, edge, "cadence",
     "informal_contact (3 items), 79 weekly vs 30 monthly: configural df 0, unequal groups")
 run("contact_all", CONTACT, sample, "cadence",
     "sample 2026Q1, informal_contact (3 items), all five cadences (df 0 configural)")
+
+## -------------------------------------------------------------------------------------------
+## (d) synthetic data (make_data.py): rows without a group (lavaan warns and leaves them out),
+##     two factors of 2 items each, three groups; and an improper solution (a negative residual
+##     variance of x, lavaan warns "some estimated ov variances are negative")
+## -------------------------------------------------------------------------------------------
+synthetic <- read.csv("synthetic.csv")
+run("synthetic_two_factors", "f1 =~ a + b\nf2 =~ c + d", synthetic, "grp",
+    "synthetic, two factors of 2 items, groups u, v, w, 2 rows without a group, 4 missing answers")
+run("synthetic_heywood", "f =~ x + y + z", synthetic, "grp",
+    "synthetic, one factor of 3 items with a negative residual variance (Heywood case)")
 
 ## -------------------------------------------------------------------------------------------
 ## what lavaan does with a one-factor model of 2 items (the Python code refuses it)
