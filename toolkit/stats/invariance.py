@@ -59,6 +59,7 @@ __all__ = [
     "FIT_CUTOFFS",
     "INVARIANCE_COLUMNS",
     "LEVELS",
+    "SMALL_SAMPLE_DELTA_CFI",
     "cadence_invariance",
     "invariance",
     "invariance_verdict",
@@ -88,10 +89,17 @@ INVARIANCE_COLUMNS = (
 #: The rule :func:`invariance_verdict` applies: a level holds when CFI drops by no more than
 #: 0.01 from the level before (Cheung & Rensvold 2002; Chen 2007).
 DELTA_CFI = -0.01
+#: Chen's (2007) stricter rule for 300 respondents or fewer with unequal groups, shown beside the verdict.
+SMALL_SAMPLE_DELTA_CFI = -0.005
 #: Conventional cut-offs for the configural model's fit (Hu & Bentler 1999), shown beside the
 #: numbers by :func:`invariance_verdict`; they do not decide its verdict.
 FIT_CUTOFFS = {"cfi": 0.95, "rmsea": 0.06, "srmr": 0.08}
 
+_SUPPORTS = {
+    "scalar": "means could be compared",
+    "metric": "only relationships could be compared",
+    "configural": "neither means nor relationships could be compared",
+}
 _GROUP_EQUAL = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
 _MISSING = ("listwise",)
 _GTOL = 1e-9  # largest |gradient| of the ML discrepancy F (not of the chi-square N F) at convergence
@@ -259,7 +267,8 @@ def invariance(
         raise ValueError(
             f"factors: the configural model has {config.q} free parameters but only "
             f"{len(groups.labels) * _n_moments(len(items))} means, variances and covariances (df {df0}): "
-            f"it is not identified. A factor of 2 items is identified only when it covaries with "
+            f"it is not identified (lavaan fits it anyway, gives no chi-square and warns that it cannot "
+            f"compute standard errors). A factor of 2 items is identified only when it covaries with "
             f"another factor; give a single factor at least 3 items"
         )
     rows = []
@@ -317,7 +326,9 @@ def invariance_verdict(table: pd.DataFrame, *, delta_cfi: float = DELTA_CFI) -> 
     differences, and it assumes independent respondents). It also shows the configural
     model's CFI, RMSEA and SRMR beside Hu & Bentler's (1999) conventions (:data:`FIT_CUTOFFS`),
     and warns when the configural model misses them, since invariance of a model that fits
-    badly means little. Partial invariance (freeing some intercepts) is not considered.
+    badly means little. With 300 respondents or fewer it adds what Chen's (2007) stricter rule
+    for small, unequal groups (ΔCFI ≥ −0.005, :data:`SMALL_SAMPLE_DELTA_CFI`) would conclude.
+    Partial invariance (freeing some loadings or intercepts) is not considered.
 
     Parameters
     ----------
@@ -361,7 +372,7 @@ def invariance_verdict(table: pd.DataFrame, *, delta_cfi: float = DELTA_CFI) -> 
     if "groups" in table.columns and isinstance(table["groups"].iloc[0], str):
         where = _and(table["groups"].iloc[0].split(", "))
     rule = (
-        f"by the rule ΔCFI ≥ {_signed(delta_cfi, 2)} between successive levels "
+        f"by the rule ΔCFI ≥ {'−' if delta_cfi < 0 else ''}{abs(delta_cfi):g} between successive levels "
         f"(Cheung & Rensvold 2002; Chen 2007)"
     )
     head = {
@@ -383,7 +394,7 @@ def invariance_verdict(table: pd.DataFrame, *, delta_cfi: float = DELTA_CFI) -> 
     for prev, cur in itertools.pairwise([lv for lv in LEVELS if lv in rows.index]):
         a, b = rows.loc[prev], rows.loc[cur]
         test = (
-            f"Δχ²({_int(b['delta_df'])}) = {b['delta_chisq']:.2f}, p = {b['p_delta']:.3f}"
+            f"Δχ²({_int(b['delta_df'])}) = {b['delta_chisq']:.2f}, {_p(b['p_delta'])}"
             if np.isfinite(b["delta_chisq"])
             else "no Δχ² test"
         )
@@ -396,10 +407,11 @@ def invariance_verdict(table: pd.DataFrame, *, delta_cfi: float = DELTA_CFI) -> 
         parts.append(_capital("; ".join(steps)) + ".")
     parts.append(_configural_sentence(rows.loc["configural"]))
     n = rows.loc["configural", "n"]
-    if n < 300:
+    if n <= 300 and delta_cfi < SMALL_SAMPLE_DELTA_CFI and level != "undetermined":
+        strict = _decide(table, SMALL_SAMPLE_DELTA_CFI)[0]
         parts.append(
-            f"With {_int(n)} respondents ΔCFI varies much from sample to sample "
-            f"(Chen 2007 derived the rule for 300 or more)."
+            f"With {_int(n)} respondents (300 or fewer) and unequal groups, Chen (2007) proposes the "
+            f"stricter ΔCFI ≥ −0.005; by it {_SUPPORTS[strict]}."
         )
     if level in ("metric", "configural"):
         parts.append("Partial invariance (freeing some loadings or intercepts) is not examined.")
@@ -491,7 +503,7 @@ def cadence_invariance(
     data = data.sort_values(item.id, kind="stable")  # the first cadence is the reference group
     table = invariance(data, {construct: list(block.columns)}, item.id, levels)
     table["note"] = table["note"] + (
-        "; respondents treated as independent (they cluster in teams, so the p-values are too small)"
+        "; respondents treated as independent (they cluster in teams, so the p-values are likely too small)"
     )
     table.insert(0, "groups", ", ".join(c for c in chosen if c in set(data[item.id])))
     table.insert(0, "construct", construct)
@@ -1038,16 +1050,20 @@ def _check_table(table: pd.DataFrame, need: Sequence[str]) -> pd.DataFrame:
 
 def _decide(table: pd.DataFrame, delta_cfi: float) -> tuple[str, str]:
     cfi = table.set_index("level")["cfi"].astype("float64")
+
+    def holds(level: str, before: str) -> bool:  # a change of exactly the threshold holds (≥)
+        return cfi[level] - cfi[before] >= delta_cfi - 1e-12
+
     for lv in ("configural", "metric"):
         if not np.isfinite(cfi[lv]):
             return "undetermined", f"the {lv} model did not converge"
-    if cfi["metric"] - cfi["configural"] < delta_cfi:
+    if not holds("metric", "configural"):
         return "configural", ""
     if "scalar" not in cfi.index:
         return "metric", ""
     if not np.isfinite(cfi["scalar"]):
         return "undetermined", "the scalar model did not converge"
-    return ("scalar", "") if cfi["scalar"] - cfi["metric"] >= delta_cfi else ("metric", "")
+    return ("scalar", "") if holds("scalar", "metric") else ("metric", "")
 
 
 def _configural_sentence(row: pd.Series) -> str:
@@ -1080,6 +1096,10 @@ def _configural_sentence(row: pd.Series) -> str:
 def _signed(x: float, digits: int) -> str:
     text = f"{abs(x):.{digits}f}"
     return ("−" if x < 0 and float(text) != 0 else "+") + text
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _int(x: float) -> str:
