@@ -70,6 +70,11 @@ CASES = {
     "contact_all": (lambda: _csv("sample_2026Q1.csv"), {"informal_contact": CONTACT}, "cadence"),
     "synthetic_two_factors": (lambda: _csv("synthetic.csv"), {"f1": ["a", "b"], "f2": ["c", "d"]}, "grp"),
     "synthetic_heywood": (lambda: _csv("synthetic.csv"), {"f": ["x", "y", "z"]}, "grp"),
+    "weak_marker": (
+        lambda: _csv("weak_marker.csv"),
+        {"f1": [f"w{i}" for i in range(5)], "f2": [f"w{i}" for i in range(5, 10)]},
+        "grp",
+    ),
 }
 # ours <- the column of lavaan_fit.csv (fitMeasures names; ntotal = lavInspect(fit, "ntotal"))
 COLUMN_MAP = {
@@ -162,7 +167,8 @@ def test_the_edge_case_is_just_identified_as_lavaan_says():
     assert (row["df"], ref["df"]) == (0, 0)
     assert row["chisq"] == pytest.approx(0, abs=1e-8)  # lavaan: 1.9e-13
     assert np.isnan(row["pvalue"]) and np.isnan(ref["pvalue"])
-    assert (row["cfi"], row["tli"], row["rmsea"]) == (1.0, 1.0, 0.0)
+    assert row["cfi"] == pytest.approx(1, abs=1e-9)  # lavaan: 1 - chisq / (baseline chisq - df) = 1 - 2e-15
+    assert (row["tli"], row["rmsea"]) == (1.0, 0.0)
     assert row["srmr"] == pytest.approx(0, abs=1e-6)
     assert "just identified (df 0)" in row["note"]
 

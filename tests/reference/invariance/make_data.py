@@ -22,6 +22,12 @@ Writes into this folder:
   and ``x``, ``y``, ``z`` (correlations 0.85, 0.85 and 0.55, so a one-factor model has a negative
   residual variance for ``x``: an improper solution, a Heywood case). 6 answers are set missing.
 
+* ``weak_marker.csv`` -- drawn with numpy (seed 10): groups ``u`` (90) and ``v`` (120), items ``w0`` to
+  ``w4`` on one factor and ``w5`` to ``w9`` on another, where the second factor's marker ``w5`` barely
+  loads (0.25 in ``u``, -0.25 in ``v``). With its loading fixed to 1 the other loadings of that factor
+  must be large and the factor's variance tiny: a likelihood with long, flat ridges, which tests the
+  starting values and the convergence rule (lavaan converges at every level for this seed).
+
 ``HolzingerSwineford1939.csv`` is written by ``reference.R`` itself, from lavaan's own data set.
 
 The sample's answers are integers 1..5; the synthetic numbers are written with 17 significant
@@ -64,6 +70,7 @@ def main() -> None:
     )
 
     synthetic().to_csv(HERE / "synthetic.csv", index=False, na_rep="NA", float_format="%.17g")
+    weak_marker().to_csv(HERE / "weak_marker.csv", index=False, float_format="%.17g")
 
 
 def synthetic() -> pd.DataFrame:
@@ -84,6 +91,20 @@ def synthetic() -> pd.DataFrame:
     for row, col in ((3, "a"), (40, "d"), (160, "b"), (250, "x"), (251, "z"), (300, "c")):
         out.loc[row, col] = np.nan
     return out
+
+
+def weak_marker() -> pd.DataFrame:
+    rng = np.random.default_rng(10)
+    names = [f"w{i}" for i in range(10)]
+    parts = []
+    for grp, n, sign in (("u", 90, 1.0), ("v", 120, -1.0)):
+        eta = rng.multivariate_normal([0, 0], [[1, 0.3], [0.3, 1]], size=n)
+        first = np.array([0.8, 0.7, 0.9, 0.6, 0.7])
+        second = np.array([0.25 * sign, 0.8, 0.7, 0.9, 0.6])
+        x = np.hstack([np.outer(eta[:, 0], first), np.outer(eta[:, 1], second)])
+        x += rng.normal(size=(n, 10)) * 0.8
+        parts.append(pd.DataFrame(x, columns=names).assign(grp=grp))
+    return pd.concat(parts, ignore_index=True)[["grp", *names]]
 
 
 if __name__ == "__main__":

@@ -123,6 +123,12 @@ run("synthetic_two_factors", "f1 =~ a + b\nf2 =~ c + d", synthetic, "grp",
 run("synthetic_heywood", "f =~ x + y + z", synthetic, "grp",
     "synthetic, one factor of 3 items with a negative residual variance (Heywood case)")
 
+## (e) a marker that barely loads (make_data.py, weak_marker.csv): long flat ridges in the
+##     likelihood; the metric solution has loadings near -68 and a factor variance near 0.0002
+weak <- read.csv("weak_marker.csv")
+run("weak_marker", "f1 =~ w0 + w1 + w2 + w3 + w4\nf2 =~ w5 + w6 + w7 + w8 + w9", weak, "grp",
+    "synthetic, two factors of 5 items; the marker w5 of f2 loads 0.25 in u and -0.25 in v")
+
 ## -------------------------------------------------------------------------------------------
 ## what lavaan does with a one-factor model of 2 items (the Python code refuses it)
 ## -------------------------------------------------------------------------------------------
