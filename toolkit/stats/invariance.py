@@ -269,7 +269,7 @@ def invariance(
     m = len(names)
     marker = np.zeros(len(items), dtype=bool)
     marker[[member.tolist().index(j) for j in range(m)]] = True
-    spec = _Spec(items=items, factors=names, member=member, marker=marker, group=group)
+    spec = _Spec(items=items, factors=names, member=member, marker=marker)
     config = _Layout.build(spec, len(groups.labels), "configural")
     df0 = len(groups.labels) * _n_moments(len(items)) - config.q
     if df0 < 0:
@@ -528,7 +528,6 @@ class _Spec:
     factors: tuple[str, ...]
     member: np.ndarray  # factor index of each item
     marker: np.ndarray  # True for the first item of each factor
-    group: str
 
 
 @dataclass(frozen=True)
@@ -577,8 +576,9 @@ def _check_factors(factors: Mapping[str, Sequence[str]]) -> tuple[tuple[str, ...
             raise ValueError(
                 f"factors[{name!r}] must have at least 2 items; got {len(cols)}. A factor of one item is "
                 f"not a factor. lavaan accepts a factor of 2 items but identifies it only through its "
-                f"covariance with another factor (alone, a one-factor model of 2 items has df -2 "
-                f"per 2 groups and lavaan cannot estimate it); use 3 or more"
+                f"covariance with another factor: alone, a 2-item factor has one parameter more than "
+                f"the data have moments in each group (lavaan reports df -2 for two groups, no "
+                f"chi-square, and warns that the model may not be identified); use 3 or more"
             )
         for col in cols:
             if col in seen:
