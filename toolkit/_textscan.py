@@ -74,6 +74,12 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 @functools.cache
+def _first_hazard() -> int:
+    hazard = np.flatnonzero(tables()[3])
+    return int(hazard[0]) if len(hazard) else sys.maxunicode + 1
+
+
+@functools.cache
 def fold_map() -> dict[int, int]:
     """The fold of :func:`tables` as a ``str.translate`` table."""
     fold = tables()[2]
@@ -128,13 +134,13 @@ def _strings(cps: np.ndarray, lengths: np.ndarray) -> pa.LargeStringArray:
     ends = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=ends[1:])
     data = cps.astype("<u4", copy=False).tobytes().decode("utf-32-le").encode("utf-8")
-    if len(data) == len(cps):  # all ASCII: one byte per character
-        offsets = ends
-    else:
-        width = 1 + (cps >= 0x80).astype(np.int64) + (cps >= 0x800) + (cps >= 0x10000)
-        cum = np.zeros(len(cps) + 1, dtype=np.int64)
-        np.cumsum(width, out=cum[1:])
-        offsets = cum[ends]
+    offsets = ends
+    if len(data) != len(cps):  # UTF-8 takes more than a byte for the few characters past ASCII
+        wide = np.flatnonzero(cps >= 0x80)
+        extra = 1 + (cps[wide] >= 0x800).astype(np.int64) + (cps[wide] >= 0x10000)
+        before = np.zeros(len(wide) + 1, dtype=np.int64)
+        np.cumsum(extra, out=before[1:])
+        offsets = ends + before[np.searchsorted(wide, ends)]
     return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
@@ -356,7 +362,8 @@ class NameMatcher:
         w, tfirst, tend, trow = _tokens(u, starts, word)
         tid = _ids(_strings(fold[u[w]], tend - tfirst), self.vocabulary)
         hazard_rows = np.zeros(n_rows, dtype=bool)
-        hazard_rows[np.searchsorted(starts, np.flatnonzero(hazard[u]), side="right") - 1] = True
+        if len(u) and u.max() >= _first_hazard():
+            hazard_rows[np.searchsorted(starts, np.flatnonzero(hazard[u]), side="right") - 1] = True
         regex_rows = hazard_rows | self.anywhere
         known = tid >= 0
         odd = np.zeros(len(tid), dtype=bool)

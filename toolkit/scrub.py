@@ -107,7 +107,7 @@ class Scrubber:
     ):
         self._names = [n for n in names if isinstance(n, str)]
         self._given = [n for n in given_names if isinstance(n, str)]
-        self._literals = list({e.strip() for e in emails if isinstance(e, str)} - {""})
+        self._literals = _stripped_unique(emails)
         self.name_mark, self.email_mark = name_mark, email_mark
         self._matcher: NameMatcher | None = None
         self._addresses: _Addresses | None = None
@@ -195,18 +195,18 @@ class _Addresses:
     without one (a roster's "n/a") is searched for in every text.
     """
 
-    def __init__(self, literals: list[str]):
-        folding = fold_map()
-        with_at = [x for x in literals if "@" in x]
-        self.bare = sorted({x.translate(folding) for x in literals if "@" not in x})
+    def __init__(self, literals: pa.LargeStringArray):
+        has_at = pc.match_substring(literals, "@")
+        with_at = literals.filter(has_at)
+        bare = literals.filter(pc.invert(has_at)).to_pylist()
+        self.bare = sorted({x.translate(fold_map()) for x in bare}) if bare else []
         self._local_lengths: list[int] = []
         self._locals = pa.array([], type=pa.large_string())
-        if with_at:
-            folded = _folded(pa.array(with_at, type=pa.large_string()))
+        if len(with_at):
+            folded = _folded(with_at)
             self._folded = folded
             self._locals = pc.list_element(pc.split_pattern(folded, "@", max_splits=1), 0)
-            self._local_set = pc.unique(self._locals)
-            lengths = pc.unique(pc.utf8_length(self._local_set)).to_numpy()
+            lengths = pc.unique(pc.utf8_length(self._locals)).to_numpy()
             self._local_lengths = sorted(int(x) for x in lengths)
 
     def replace(self, texts: list[str], mark: str) -> list[str]:
@@ -243,20 +243,17 @@ class _Addresses:
                 prev, k = k, f.find("@", k + 1)
         if not candidates:
             return
-        hit = pc.is_in(pa.array(candidates, type=pa.large_string()), value_set=self._local_set)
-        hits = np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist()
-        if not hits:
-            return
-        wanted = pa.array(sorted({candidates[j] for j in hits}), type=pa.large_string())
+        # one pass over the roster's local parts with the few candidates as the lookup table
+        wanted = pa.array(sorted(set(candidates)), type=pa.large_string())
         chosen = pc.is_in(self._locals, value_set=wanted)
         by_local: dict[str, list[str]] = {}
         for local, lit in zip(
             self._locals.filter(chosen).to_pylist(), self._folded.filter(chosen).to_pylist(), strict=True
         ):
             by_local.setdefault(local, []).append(lit)
-        for j in hits:
+        for j, local in enumerate(candidates):
             f, at = folded[row[j]], where[j]
-            for lit in by_local[candidates[j]]:
+            for lit in by_local.get(local, ()):
                 if f.startswith(lit, at):
                     found[row[j]][at] = max(found[row[j]].get(at, 0), len(lit))
 
@@ -283,6 +280,21 @@ def _replaced(text: str, occurrences: dict[int, int], mark: str) -> str:
     return "".join(out)
 
 
+#: What str.strip() removes (Python's white space), for Arrow's utf8_trim.
+_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def _stripped_unique(values: Iterable[str]) -> pa.LargeStringArray:
+    """The distinct strings of ``values`` (others skipped) as ``str.strip()`` leaves them, without ""."""
+    values = values if isinstance(values, list) else list(values)
+    try:
+        arr = pa.array(values, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array([v for v in values if isinstance(v, str)], type=pa.large_string())
+    arr = pc.unique(pc.utf8_trim(arr.drop_null(), characters=_WHITESPACE))
+    return arr.filter(pc.not_equal(arr, ""))
+
+
 def _large(arr: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -290,11 +302,17 @@ def _large(arr: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
 
 
 def _folded(arr: pa.LargeStringArray) -> pa.LargeStringArray:
-    """Every string folded as ``re.IGNORECASE`` compares characters."""
-    from toolkit._textscan import _strings, tables
-
-    _, u, starts = decode(arr)
-    return _strings(tables()[2][u], np.diff(starts))
+    """Every string folded as ``re.IGNORECASE`` compares characters: ASCII text is its lower case
+    (the class of ``i`` and of ``s``, ``k`` hold non-ASCII letters, but ASCII ones fold to them),
+    the rest character by character."""
+    out = pc.ascii_lower(arr)
+    other = pc.invert(pc.string_is_ascii(arr))
+    if pc.any(other).as_py():
+        folding = fold_map()
+        mask = other.fill_null(False)
+        folded = [t.translate(folding) for t in arr.filter(mask).to_pylist()]
+        out = pc.replace_with_mask(out, mask, pa.array(folded, type=pa.large_string()))
+    return out
 
 
 def _chunks(values: pa.LargeStringArray):
@@ -341,7 +359,9 @@ def roster_words(roster: pd.DataFrame | None) -> dict[str, list[str]]:
     names: set[str] = set()
     given: set[str] = set()
     if "name" in roster.columns:
-        for full in roster["name"].dropna().astype("str").str.strip():
+        # each distinct name once: a roster of a million people holds far fewer names
+        distinct = pd.Series(roster["name"].dropna().astype("str").unique(), dtype="str")
+        for full in distinct.str.strip().tolist():
             parts = full.split()
             if not parts:
                 continue
