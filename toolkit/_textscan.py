@@ -270,6 +270,36 @@ def _sorted(keys: list[np.ndarray], nodes: list[np.ndarray]) -> tuple[np.ndarray
     return k[order], v[order]
 
 
+def _leftmost(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Which of the matches (sorted by ``first``, spanning tokens ``first`` to ``last``) a left-to-right
+    scan keeps: a match that starts within one kept before it is skipped."""
+    keep = np.ones(len(first), dtype=bool)
+    if len(first) < 2:
+        return keep
+    reach = np.maximum.accumulate(last)
+    covered = np.zeros(len(first), dtype=bool)
+    covered[1:] = first[1:] <= reach[:-1]
+    if not covered.any():
+        return keep
+    # the match that reaches furthest before each one; when that one is kept (it is covered by
+    # none), the ones it covers are skipped. Chains (a covered match covering the next) are rare:
+    # they are settled one by one.
+    index = np.arange(len(first))
+    top = np.maximum.accumulate(np.where(last == reach, index, 0))
+    by = np.zeros(len(first), dtype=np.int64)
+    by[1:] = top[:-1]
+    if not covered[by[covered]].any():
+        keep[covered] = False
+        return keep
+    furthest = -1
+    for i, (a, b) in enumerate(zip(first.tolist(), last.tolist(), strict=True)):
+        if a > furthest:
+            furthest = b
+        else:
+            keep[i] = False
+    return keep
+
+
 def _record(best_len, best_ext, start, length, extent: int, *, ties: bool) -> None:
     """Keep at each start the longest name; with ``ties``, a name as long that spans more tokens."""
     current = best_len[start]
@@ -366,25 +396,22 @@ class NameMatcher:
             hazard_rows[np.searchsorted(starts, np.flatnonzero(hazard[u]), side="right") - 1] = True
         regex_rows = hazard_rows | self.anywhere
         known = tid >= 0
-        odd = np.zeros(len(tid), dtype=bool)
-        odd[known] = self.odd_first[tid[known]]
-        regex_rows[trow[odd]] = True
+        if self.odd_first.any():
+            odd = np.zeros(len(tid), dtype=bool)
+            odd[known] = self.odd_first[tid[known]]
+            regex_rows[trow[odd]] = True
         best_len = np.full(len(tid), -1, dtype=np.int64)
         best_ext = np.zeros(len(tid), dtype=np.int64)
         for trie in self.tries:
             trie.walk(tid, tfirst, tend, trow, u, best_len, best_ext, ties=not trie.capital)
-        at = np.flatnonzero((best_len >= 0) & ~regex_rows[trow])
+        at = np.flatnonzero(best_len >= 0)
+        if regex_rows.any():
+            at = at[~regex_rows[trow[at]]]
         last = at + best_ext[at] - 1
-        if len(at) > 1 and (at[1:] <= np.maximum.accumulate(last)[:-1]).any():
-            keep, reach = [], -1
-            for a, b in zip(at.tolist(), last.tolist(), strict=True):
-                if a > reach:
-                    keep.append(a)
-                    reach = b
-            chosen = np.isin(at, np.array(keep, dtype=np.int64))
-            at, last = at[chosen], last[chosen]
+        chosen = _leftmost(at, last)
+        at, last = at[chosen], last[chosen]
         every = self.anywhere or bool(hazard_rows.any())
-        words = None if every else np.unique(tid[known & regex_rows[trow]])
+        words = None if every or not regex_rows.any() else np.unique(tid[known & regex_rows[trow]])
         return trow[at], tfirst[at], tend[last], regex_rows, words
 
     def relevant(self, words: np.ndarray | None) -> tuple[list[str], list[str]]:

@@ -112,6 +112,19 @@ class Scrubber:
         self._matcher: NameMatcher | None = None
         self._addresses: _Addresses | None = None
 
+    def prepare(self) -> Scrubber:
+        """Compile the names and addresses now (else on first use); returns the scrubber."""
+        if self._matcher is None and (self._names or self._given):
+            self._matcher = NameMatcher(self._names, self._given)
+        if self._addresses is None:
+            self._addresses = _Addresses(self._literals)
+        return self
+
+    @classmethod
+    def of_roster(cls, roster: pd.DataFrame | None) -> Scrubber:
+        """The scrubber of a roster's names and emails (:func:`roster_words`), compiled."""
+        return cls(**roster_words(roster)).prepare()
+
     def __call__(self, texts: pd.Series) -> pd.Series:
         """``texts`` with every address and name replaced (``str``, same index, missing stays missing)."""
         if not isinstance(texts, pd.Series):
@@ -160,7 +173,27 @@ class Scrubber:
             text, u, starts = decode(chunk)
             rows, first, end, regex_rows, words = matcher.find(u, starts)
             new: dict[int, str] = {}
-            rows_l, first_l, end_l, starts_l = rows.tolist(), first.tolist(), end.tolist(), starts.tolist()
+            starts_l = starts.tolist()
+            # most texts name one person: one slice either side of the mark
+            alone = np.ones(len(rows), dtype=bool)
+            alone[1:] &= rows[1:] != rows[:-1]
+            alone[:-1] &= rows[:-1] != rows[1:]
+            one = rows[alone]
+            new.update(
+                zip(
+                    one.tolist(),
+                    [
+                        text[a:f] + mark + text[e:b]
+                        for a, f, e, b in zip(
+                            starts[one].tolist(), first[alone].tolist(), end[alone].tolist(),
+                            starts[one + 1].tolist(), strict=True,
+                        )
+                    ],
+                    strict=True,
+                )
+            )  # fmt: skip
+            several = ~alone
+            rows_l, first_l, end_l = rows[several].tolist(), first[several].tolist(), end[several].tolist()
             i = 0
             while i < len(rows_l):
                 r, pos, parts = rows_l[i], starts_l[rows_l[i]], []

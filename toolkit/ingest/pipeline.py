@@ -33,7 +33,7 @@ from toolkit.errors import InputError
 from toolkit.ingest.export import Export, read_export
 from toolkit.pseudonym import normalise_ids, pseudonymise
 from toolkit.schema import WAVE_PATTERN, response_schema, without_rule
-from toolkit.scrub import Scrubber, roster_words
+from toolkit.scrub import Scrubber
 from toolkit.store import file_sha256, manifest, store_wave
 from toolkit.survey import METADATA_COLUMNS, Survey
 from toolkit.validate import FAILURE_COLUMNS, Validation, to_canonical, validate_typed
@@ -151,17 +151,20 @@ def ingest(
                 store=str(store),
             )
         roster_pseudonyms = pool.submit(pseudonymise, people["_key"], key)
+        # the roster's names and emails, compiled for scrubbing free text, also beside the reader
+        scrubber = pool.submit(Scrubber.of_roster, roster)
         try:
             read = read_export(export, survey, format=format, timezone=timezone)
         except BaseException:
             roster_pseudonyms.cancel()
+            scrubber.cancel()
             raise
-        if read.format == "canonical":
+        if read.format == "canonical":  # already pseudonymised: its text is not scrubbed here
+            scrubber.cancel()
             table, join_failures = _canonical(read, survey, people, wave, roster_pseudonyms.result())
         else:
-            words = roster_words(roster)
             table, join_failures = _pseudonymised(
-                read, survey, people, wave, key, roster_pseudonyms.result(), words
+                read, survey, people, wave, key, roster_pseudonyms.result(), scrubber.result()
             )
         sha = None if sha is None else sha.result()
     # convert once: careless flags and the schema both work on canonical dtypes; values that
@@ -266,13 +269,13 @@ def _pseudonymised(
     wave: str,
     key: bytes,
     roster_pseudonyms: pd.Series,
-    words: dict[str, list[str]],
+    scrub: Scrubber,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The export as a canonical-shaped table (text values), identified by pseudonym only.
 
     ``roster_pseudonyms`` are the pseudonyms of ``people["_key"]``: a respondent found in the
     roster takes theirs, and only the others are hashed here. Free text is scrubbed of
-    ``words`` (:func:`toolkit.scrub.roster_words` of the whole roster: every wave's people).
+    ``scrub`` (:meth:`toolkit.scrub.Scrubber.of_roster` of the whole roster: every wave's people).
     """
     raw = read.table
     employee = (
@@ -306,7 +309,6 @@ def _pseudonymised(
         "submitted_at": raw["submitted_at"].array if "submitted_at" in raw.columns else pd.NaT,
         "duration_s": raw["duration_s"].array if "duration_s" in raw.columns else pd.NA,
     }
-    scrub = Scrubber(**words)  # the roster's names prepared once for every text column
     for item_id in survey.item_columns:
         column = raw[item_id] if item_id in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str")
         if survey.item(item_id).kind == "text":
