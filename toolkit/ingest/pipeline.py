@@ -151,20 +151,16 @@ def ingest(
                 store=str(store),
             )
         roster_pseudonyms = pool.submit(pseudonymise, people["_key"], key)
-        # the roster's names and emails, compiled for scrubbing free text, also beside the reader
-        scrubber = pool.submit(Scrubber.of_roster, roster)
         try:
             read = read_export(export, survey, format=format, timezone=timezone)
         except BaseException:
             roster_pseudonyms.cancel()
-            scrubber.cancel()
             raise
-        if read.format == "canonical":  # already pseudonymised: its text is not scrubbed here
-            scrubber.cancel()
+        if read.format == "canonical":
             table, join_failures = _canonical(read, survey, people, wave, roster_pseudonyms.result())
         else:
             table, join_failures = _pseudonymised(
-                read, survey, people, wave, key, roster_pseudonyms.result(), scrubber.result()
+                read, survey, people, wave, key, roster_pseudonyms.result(), Scrubber.of_roster(roster)
             )
         sha = None if sha is None else sha.result()
     # convert once: careless flags and the schema both work on canonical dtypes; values that
