@@ -39,6 +39,8 @@ import pyarrow.compute as pc
 __all__ = ["NameMatcher", "decode", "fold_map", "tables"]
 
 _CP_BITS = 21  # a code point fits in 21 bits
+_CASED_BELOW = 0x20000
+_BUCKET_BITS = 20
 
 
 @functools.cache
@@ -59,7 +61,9 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     space = np.zeros(n, dtype=bool)
     for m in re.finditer(r"\s+", everything):
         space[m.start() : m.end()] = True
-    cased = np.fromiter(map(_sre.unicode_iscased, range(n)), dtype=bool, count=n)
+    # no character past U+1FFFF has a case (the tests check this for the running Python)
+    cased = np.zeros(n, dtype=bool)
+    cased[:_CASED_BELOW] = np.fromiter(map(_sre.unicode_iscased, range(_CASED_BELOW)), dtype=bool)
     fold = np.arange(n, dtype=np.uint32)
     for c in np.flatnonzero(cased).tolist():
         lower = _sre.unicode_tolower(c)
@@ -117,8 +121,14 @@ def _tokens(u: np.ndarray, starts: np.ndarray, word: np.ndarray):
     after &= ~row_first[1:]
     first = np.flatnonzero(w & ~before)
     end = np.flatnonzero(w & ~after) + 1
-    row = np.searchsorted(starts, first, side="right") - 1
-    return w, first, end, row
+    return w, first, end, _owners(starts, first)
+
+
+def _owners(starts: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The string each of the sorted ``positions`` is in: the strings are looked up among the
+    positions (fewer, and a repeat) rather than every position among the strings."""
+    before = np.searchsorted(positions, starts, side="left")
+    return np.repeat(np.arange(len(starts) - 1, dtype=np.int64), np.diff(before))
 
 
 def _ranges(first: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -176,6 +186,20 @@ def _ids(values: pa.Array, vocabulary: pa.Array) -> np.ndarray:
 
 def _pack(high: np.ndarray, low: np.ndarray, bits: int = 32) -> np.ndarray:
     return (high.astype(np.uint64) << np.uint64(bits)) | low.astype(np.uint64)
+
+
+def _shape(first: np.ndarray, last: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """A word's folded first and last letter and its length (up to 255), packed in 50 bits."""
+    return (
+        (first.astype(np.uint64) << np.uint64(_CP_BITS + 8))
+        | (last.astype(np.uint64) << np.uint64(8))
+        | np.minimum(length, 255).astype(np.uint64)
+    )
+
+
+def _bucket(shape: np.ndarray) -> np.ndarray:
+    """A multiplicative hash of :func:`_shape` to ``_BUCKET_BITS`` bits."""
+    return ((shape * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64)
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -327,8 +351,9 @@ class NameMatcher:
         self._text = text
         # the name as stripped, where it starts and ends in ``text``
         solid = np.flatnonzero(~space[u])
-        owner = np.searchsorted(starts, solid, side="right") - 1
-        rows, first = np.unique(owner, return_index=True)
+        owner = _owners(starts, solid)
+        first = np.flatnonzero(np.diff(owner, prepend=-1))  # owner is sorted: where each name begins
+        rows = owner[first]
         lo, hi = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         lo[rows] = solid[first]
         hi[rows] = solid[np.append(first[1:], len(solid)) - 1] + 1
@@ -351,6 +376,9 @@ class NameMatcher:
         words = _strings(fold[u[w]], tend - tfirst)
         self.vocabulary = pc.unique(words)
         tid = _ids(words, self.vocabulary)
+        self._shapes = np.unique(_shape(fold[u[tfirst]], fold[u[tend - 1]], tend - tfirst))
+        self._shape_bits = np.zeros(1 << _BUCKET_BITS, dtype=bool)
+        self._shape_bits[_bucket(self._shapes)] = True
         level = np.arange(len(trow)) - np.searchsorted(trow, trow, side="left")
         self._first_word = np.full(n, -1, dtype=np.int64)
         self._first_word[trow[level == 0]] = tid[level == 0]
@@ -387,10 +415,10 @@ class NameMatcher:
         of the words found in them (``None`` when every name must be tried there), for
         :meth:`relevant`.
         """
-        word, _, fold, hazard = tables()
+        word, _, _, hazard = tables()
         n_rows = len(starts) - 1
-        w, tfirst, tend, trow = _tokens(u, starts, word)
-        tid = _ids(_strings(fold[u[w]], tend - tfirst), self.vocabulary)
+        _, tfirst, tend, trow = _tokens(u, starts, word)
+        tid = self._word_ids(u, tfirst, tend)
         hazard_rows = np.zeros(n_rows, dtype=bool)
         if len(u) and u.max() >= _first_hazard():
             hazard_rows[np.searchsorted(starts, np.flatnonzero(hazard[u]), side="right") - 1] = True
@@ -413,6 +441,24 @@ class NameMatcher:
         every = self.anywhere or bool(hazard_rows.any())
         words = None if every or not regex_rows.any() else np.unique(tid[known & regex_rows[trow]])
         return trow[at], tfirst[at], tend[last], regex_rows, words
+
+    def _word_ids(self, u: np.ndarray, tfirst: np.ndarray, tend: np.ndarray) -> np.ndarray:
+        """Each token's id in the vocabulary of name words, -1 when it is none. Only the tokens
+        shaped like a name word (first and last letter folded, length) are folded and looked up:
+        about a fifth of a comment's words."""
+        fold = tables()[2]
+        tid = np.full(len(tfirst), -1, dtype=np.int64)
+        if len(tfirst) == 0 or len(self._shapes) == 0:
+            return tid
+        length = tend - tfirst
+        shape = _shape(fold[u[tfirst]], fold[u[tend - 1]], length)
+        maybe = np.flatnonzero(self._shape_bits[_bucket(shape)])  # a superset, then exactly:
+        pos = np.minimum(np.searchsorted(self._shapes, shape[maybe]), len(self._shapes) - 1)
+        maybe = maybe[self._shapes[pos] == shape[maybe]]
+        if len(maybe):
+            cps = fold[u[_ranges(tfirst[maybe], length[maybe])]]
+            tid[maybe] = _ids(_strings(cps, length[maybe]), self.vocabulary)
+        return tid
 
     def relevant(self, words: np.ndarray | None) -> tuple[list[str], list[str]]:
         """The names (any case) and capitalised names that can occur in texts holding the word ids
