@@ -50,7 +50,8 @@ def main() -> None:
         t0 = time.perf_counter()
         done = subprocess.run([*cli, *run], check=True, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - t0
-    table = done.stdout[done.stdout.rfind("wave ") :].split("outputs")[0]
+    summary = done.stdout.rfind(": done in")
+    table = done.stdout[done.stdout.rfind("wave ", 0, summary) :].split("outputs")[0]
     print(table.rstrip())
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB (Linux)
     what = f"oneonone run --no-notebooks, {args.teams:,} teams, {args.waves} waves"
