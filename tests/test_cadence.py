@@ -217,6 +217,21 @@ def test_p_adjust_spans_every_row_of_the_call(persons):
     assert np.allclose(p_adjust(p, "bh"), [0.05, 0.05, 0.05, 0.5, 0.05])
 
 
+def test_p_adjust_leaves_missing_p_values_out_as_r_does():
+    p = np.array([0.01, np.nan, 0.04, np.nan, 0.03])
+    # R: p.adjust(c(0.01, NA, 0.04, NaN, 0.03), m) gives
+    #   holm 0.03 NA 0.06 NaN 0.06; BH 0.03 NA 0.04 NaN 0.04; bonferroni 0.03 NA 0.12 NaN 0.09
+    expected = {"holm": [0.03, 0.06, 0.06], "bh": [0.03, 0.04, 0.04], "bonferroni": [0.03, 0.12, 0.09]}
+    for method, values in expected.items():
+        out = p_adjust(p, method)
+        assert np.isnan(out[[1, 3]]).all()
+        assert np.allclose(out[[0, 2, 4]], values, atol=1e-12), method
+    assert np.isnan(p_adjust(np.array([np.nan, np.nan]), "holm")).all()
+    assert np.array_equal(p_adjust(p, "none"), p, equal_nan=True)
+    with pytest.raises(ValueError, match="p_adjust must be one of holm, bh, bonferroni, none; got 'fdr'"):
+        p_adjust(p, "fdr")
+
+
 # --------------------------------------------------------------------------- (b) (c) (d) other methods
 
 
@@ -459,6 +474,28 @@ def test_toolkit_scores_of_the_sample_run_without_warnings(survey):
         compare_cadence(joined, outcome="depth", level="team", cadence="policy", covariates=["division"])
         compare_cadence(joined, outcome="depth_why", method="ordinal")
         moderation(joined, outcome="holding_back", moderator="availability")
+
+
+def test_ordinal_fit_with_a_two_person_level_warns_nothing():
+    import warnings
+
+    rng = np.random.default_rng(3)
+    cadences = ("weekly", "monthly")
+    rows = [(f"t{t}", cadences[t % 2], int(rng.integers(1, 5))) for t in range(40) for _ in range(5)]
+    for answers in ((2, 4), (5, 5), (1, 1)):
+        # a cadence two people reported: fitted when they differ; when both give an answer no one
+        # else gave, the level is perfectly predicted and has no finite estimate
+        two = [("tx", "biweekly", a) for a in answers]
+        data = pd.DataFrame(rows + two, columns=["team", "cadence", "depth_why"])
+        data["respondent"], data["wave"] = [f"r{i}" for i in range(len(data))], "2026Q1"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            if answers == (2, 4):
+                out = compare_cadence(data, outcome="depth_why", method="ordinal", contrast="all")
+                assert np.isfinite(out["estimate"]).all()
+            else:
+                with pytest.raises(ValueError, match=r"biweekly.*\(2 people\).*no finite estimate"):
+                    compare_cadence(data, outcome="depth_why", method="ordinal", contrast="all")
 
 
 # --------------------------------------------------------------------------- the engine: boundary, invariants

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
@@ -274,6 +274,12 @@ def test_nullable_int8_input_gives_the_same_result_and_is_not_mutated():
     shift=st.integers(-3, 3),
     scale=st.integers(1, 4),
 )
+# six answers whose one-factor fit is nearly flat: the optimiser stops 3.4e-4 apart in another item order
+@example(
+    data=[[1, 1, 5, 2], [1, 3, 3, 1], [2, 3, 3, 1], [2, 3, 3, 1], [5, 4, 2, 1], [5, 5, 1, 1]],
+    shift=0,
+    scale=1,
+)
 def test_alpha_is_invariant_to_shifting_scaling_and_reordering(data, shift, scale):
     x = pd.DataFrame(data, columns=list("abcd"), dtype="float64")
     if (x.nunique() < 2).any():
@@ -284,9 +290,11 @@ def test_alpha_is_invariant_to_shifting_scaling_and_reordering(data, shift, scal
     for col in ("raw_alpha", "std_alpha", "average_r"):
         assert moved[col] == pytest.approx(base[col], abs=1e-9)
         assert swapped[col] == pytest.approx(base[col], abs=1e-9)
-    # omega goes through an optimiser that stops at a tolerance (as R's does): equal within 1e-4
-    assert moved["omega_total"] == pytest.approx(base["omega_total"], abs=1e-4)
-    assert swapped["omega_total"] == pytest.approx(base["omega_total"], abs=1e-4)
+    # omega goes through an optimiser that stops at a tolerance (as R's does): equal within 1e-3, the
+    # tolerance omega is checked against psych::omega with (a flat fit on a few rows stops further apart
+    # than 1e-4 in another item order)
+    assert moved["omega_total"] == pytest.approx(base["omega_total"], abs=1e-3)
+    assert swapped["omega_total"] == pytest.approx(base["omega_total"], abs=1e-3)
     assert base["alpha_ci_low"] <= base["raw_alpha"] <= base["alpha_ci_high"]
 
 

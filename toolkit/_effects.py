@@ -91,27 +91,39 @@ def hedges_g(
 def p_adjust(p: np.ndarray, method: str) -> np.ndarray:
     """Holm, Benjamini-Hochberg or Bonferroni adjusted p-values, as R's ``p.adjust``.
 
+    A missing p-value (NaN) stays missing, and the number of tests counts only the others, as
+    in R (``p.adjust(c(0.01, NA, 0.04, NaN, 0.03), "holm")`` is ``0.03 NA 0.06 NaN 0.06``).
+
     Examples
     --------
     >>> p_adjust(np.array([0.01, 0.04, 0.03, 0.2]), "holm").round(4).tolist()
     [0.04, 0.09, 0.09, 0.2]
     >>> p_adjust(np.array([0.01, 0.04, 0.03, 0.2]), "bh").round(4).tolist()
     [0.04, 0.0533, 0.0533, 0.2]
+    >>> p_adjust(np.array([0.01, np.nan, 0.04, 0.03]), "holm").round(4).tolist()
+    [0.03, nan, 0.06, 0.06]
     """
     p = np.asarray(p, float)
+    if method not in P_ADJUST:
+        raise ValueError(f"p_adjust must be one of {', '.join(P_ADJUST)}; got {method!r}")
+    present = ~np.isnan(p)
+    out = p.copy()
+    if method != "none" and present.any():
+        out[present] = _adjusted(p[present], method)
+    return out
+
+
+def _adjusted(p: np.ndarray, method: str) -> np.ndarray:
+    """:func:`p_adjust` of p-values without missing ones."""
     m = len(p)
-    if method == "none" or m == 0:
-        return p.copy()
     if method == "bonferroni":
         return np.minimum(p * m, 1.0)
     if method == "holm":
         order = np.argsort(p, kind="stable")
         adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    elif method == "bh":
+    else:  # bh
         order = np.argsort(p, kind="stable")[::-1]
         adj = np.minimum(1.0, np.minimum.accumulate(m / np.arange(m, 0, -1) * p[order]))
-    else:
-        raise ValueError(f"p_adjust must be one of {', '.join(P_ADJUST)}; got {method!r}")
     out = np.empty(m)
     out[order] = adj
     return out

@@ -19,6 +19,7 @@ information, as ``vcov(clm)``, and its scores are those of ``sandwich::estfun.cl
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,9 +98,18 @@ class ClmFit:
 
 def _clm_pieces(par: np.ndarray, X: np.ndarray, y: np.ndarray, nthr: int, want_hessian: bool):
     """Log-likelihood, per-row scores and the Hessian of the cumulative logit at ``par``."""
+    # far from the optimum (a step-halving candidate, a level that is perfectly predicted) the
+    # probabilities underflow: the result is then not finite, and the candidate is refused
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
+        loglik, scores, hess = _clm_terms(par, X, y, nthr, want_hessian)
+    finite = np.isfinite(loglik) and np.isfinite(scores).all() and (hess is None or np.isfinite(hess).all())
+    return (loglik, scores, hess) if finite else (-np.inf, None, None)
+
+
+def _clm_terms(par: np.ndarray, X: np.ndarray, y: np.ndarray, nthr: int, want_hessian: bool):
     alpha, beta = par[:nthr], par[nthr:]
     if np.any(np.diff(alpha) <= 0):
-        return -np.inf, None, None
+        return -np.inf, np.zeros(0), None
     xb = X @ beta
     has_up, has_lo = y < nthr, y > 0
     up, lo = np.minimum(y, nthr - 1), np.maximum(y - 1, 0)
@@ -110,7 +120,7 @@ def _clm_pieces(par: np.ndarray, X: np.ndarray, y: np.ndarray, nthr: int, want_h
     f0 = np.where(has_lo, F0 * (1 - F0), 0.0)
     prob = F1 - F0
     if np.any(prob <= 0):
-        return -np.inf, None, None
+        return -np.inf, np.zeros(0), None
     loglik = float(np.sum(np.log(prob)))
     n = len(y)
     eu = np.zeros((n, nthr))
@@ -130,8 +140,49 @@ def _clm_pieces(par: np.ndarray, X: np.ndarray, y: np.ndarray, nthr: int, want_h
     return loglik, scores, hess
 
 
-def fit_clm(X: np.ndarray, y: np.ndarray, team: np.ndarray, *, max_iter: int = 200) -> ClmFit:
+_NO_ESTIMATE = (
+    "the cumulative logit has no finite estimate: its information matrix is singular, as when a "
+    "category, or a level with few people (a cadence two people reported, both with the same answer), "
+    "is perfectly predicted; merge the level or leave it out of the contrast"
+)
+
+
+def _check_not_separated(X: np.ndarray, y: np.ndarray, nthr: int, names) -> None:
+    """A 0/1 column whose rows all answered the lowest or all the highest category has no finite
+    estimate (the likelihood grows without end with its coefficient, which only those rows carry);
+    a fit would stop on a flat likelihood and report a huge, "significant" coefficient."""
+    for j in range(X.shape[1]):
+        col = X[:, j]
+        on = col == 1
+        if not on.any() or not np.all((col == 0) | on):
+            continue
+        codes = y[on]
+        if codes.min() == nthr or codes.max() == 0:
+            which = f"{names[j]!r} ({int(on.sum())} people)" if names is not None else f"column {j}"
+            extreme = "highest" if codes.min() == nthr else "lowest"
+            raise ValueError(f"{which}: everyone there gave the {extreme} answer, so " + _NO_ESTIMATE)
+
+
+def _solved(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a^-1 b`` for the symmetric information matrix ``a``; a ValueError (never a warning) when it is
+    singular or too ill-conditioned to give a finite estimate."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", linalg.LinAlgWarning)
+        try:
+            out = linalg.solve(a, b, assume_a="sym", check_finite=False)
+        except (linalg.LinAlgWarning, linalg.LinAlgError, ValueError):
+            raise ValueError(_NO_ESTIMATE) from None
+    if not np.isfinite(out).all():
+        raise ValueError(_NO_ESTIMATE)
+    return out
+
+
+def fit_clm(
+    X: np.ndarray, y: np.ndarray, team: np.ndarray, *, max_iter: int = 200, names=None
+) -> ClmFit:
     """Fit the cumulative logit of categories ``y`` (codes 0..J-1, all used) on ``X`` (no intercept).
+
+    ``names`` (of the columns of ``X``) name a column in errors.
 
     Raises
     ------
@@ -149,14 +200,17 @@ def fit_clm(X: np.ndarray, y: np.ndarray, team: np.ndarray, *, max_iter: int = 2
     """
     n, p = X.shape
     nthr = int(y.max())
+    _check_not_separated(X, y, nthr, names)
     cum = np.cumsum(np.bincount(y, minlength=nthr + 1))[:-1] / n
     par = np.concatenate([special.logit(cum), np.zeros(p)])
     loglik, scores, hess = _clm_pieces(par, X, y, nthr, True)
+    if scores is None:
+        raise ValueError(_NO_ESTIMATE)
     it = 0
     while it < max_iter:  # Newton-Raphson with step halving (iterations, not rows)
         it += 1
         grad = scores.sum(axis=0)
-        step = linalg.solve(-hess, grad, assume_a="sym", check_finite=False)
+        step = _solved(-hess, grad)
         t = 1.0
         while True:
             cand = par + t * step
@@ -164,6 +218,8 @@ def fit_clm(X: np.ndarray, y: np.ndarray, team: np.ndarray, *, max_iter: int = 2
             if new[0] >= loglik - 1e-12 * abs(loglik) or t < 1e-10:
                 break
             t /= 2
+        if new[1] is None:
+            raise ValueError(_NO_ESTIMATE)
         par, (loglik, scores, hess) = cand, new
         if np.max(np.abs(scores.sum(axis=0))) < 1e-10 or np.max(np.abs(t * step)) < 1e-13:
             break
@@ -173,7 +229,7 @@ def fit_clm(X: np.ndarray, y: np.ndarray, team: np.ndarray, *, max_iter: int = 2
             f"the cumulative logit did not converge (largest gradient {np.max(np.abs(grad)):.2g} after "
             f"{it} iterations): a category or a cadence level may be perfectly predicted"
         )
-    vcov = linalg.inv(-hess)
+    vcov = _solved(-hess, np.eye(len(par)))
     g = int(team.max()) + 1
     s = _team_sums(scores, team, g)
     core = vcov @ (s.T @ s) @ vcov

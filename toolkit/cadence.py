@@ -669,7 +669,7 @@ def _fit(
     cats, ycode = np.unique(yy, return_inverse=True)
     if len(cats) < 2:
         raise ValueError(f"outcome {y!r} has a single answer code ({cats[0]:g}): nothing to model")
-    fit = fit_clm(X[:, 1:], ycode, team)
+    fit = fit_clm(X[:, 1:], ycode, team, names=names[1:])
     shifted = {lv: (None if j is None else j - 1) for lv, j in col_of.items()}
     return _Model(
         y, method, data.source, names[1:], levels, shifted, fit.beta,

@@ -159,10 +159,11 @@ def survey_codebook(file: Path, out_dir: Path) -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
-    default=Path("."),
+    type=click.Path(),  # kept as typed: a trailing "/" names a folder, and Path() would drop it
+    default=".",
     show_default=True,
-    help="The file to write, or an existing folder (then <survey id>.xlsx, .qualtrics.txt, ...).",
+    help="The file to write, or a folder (existing, or ending in /: then <survey id>.xlsx, "
+    ".qualtrics.txt, ... in it, the folder created when missing).",
 )
 @click.option(
     "--policy",
@@ -172,7 +173,7 @@ def survey_codebook(file: Path, out_dir: Path) -> None:
     help="Disclosure policy (YAML) whose thresholds the HTML questionnaire states.",
 )
 @_errors_exit
-def survey_export(file: Path, to: str, out: Path, policy_file: Path | None) -> None:
+def survey_export(file: Path, to: str, out: str, policy_file: Path | None) -> None:
     """Write the survey as a form to import into a platform, or as a printable questionnaire."""
     from toolkit.forms import export_form
 

@@ -179,11 +179,13 @@ def validate_typed(
     of ``survey``, possibly without rules the caller has settled itself (the ingest pipeline
     resolves duplicate submissions before validating, so ``unique_per_wave`` cannot fail there).
     """
+    table = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
     try:
         schema.validate(typed, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        failures = [*failures, *_schema_failures(exc.failure_cases, schema, responses, survey)]
-    table = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
+        found = _schema_failures(exc.failure_cases, schema, responses, survey)
+        if len(found):
+            table = pd.concat([t for t in (table, found) if not t.empty], ignore_index=True)
     table = _dedupe_failures(table, responses, survey)
     return _split(responses, typed, table)
 
@@ -326,34 +328,64 @@ def _check_columns(responses: pd.DataFrame, survey: Survey, source: str | None) 
 
 def _schema_failures(
     cases: pd.DataFrame, schema: pandera.DataFrameSchema, responses: pd.DataFrame, survey: Survey
-) -> list[tuple]:
+) -> pd.DataFrame:
+    """pandera's failure cases as failure records, column by column and rule by rule (not case by
+    case: a million-row export can have a hundred thousand failures)."""
+    if cases.empty:
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
+    index = cases["index"]
+    no_row = index.isna().to_numpy()
+    if no_row.any():
+        # a table-level failure (a column or dtype problem) that has no row
+        case = cases.loc[no_row].iloc[0]
+        raise InputError(
+            f"the table does not fit the schema: {case['check']} ({case['failure_case']})",
+            column=None if case["column"] is None else str(case["column"]),
+        )
     rules = frame_rules(survey)
-    out: list[tuple] = []
-    for case in cases.itertuples(index=False):
-        check = str(case.check)
-        if case.index is None or (isinstance(case.index, float) and np.isnan(case.index)):
-            # a table-level failure (a column or dtype problem) that has no row
-            raise InputError(
-                f"the table does not fit the schema: {check} ({case.failure_case})",
-                column=None if case.column is None else str(case.column),
-            )
-        rule = _PANDERA_RULES.get(check, check)
-        if rule.startswith("dtype(") or rule.startswith("coerce_dtype("):
-            rule = "dtype"
-        column = str(case.column)
-        numbered = case.check_number is not None and not pd.isna(case.check_number)
-        if case.schema_context == "Column" and numbered:
-            rule = schema.columns[column].checks[int(case.check_number)].name
-        elif case.schema_context == "DataFrameSchema":
+    check = cases["check"].astype("str").to_numpy(dtype=object)
+    column = cases["column"].map(str).to_numpy(dtype=object)
+    context = cases["schema_context"].astype("str").to_numpy(dtype=object)
+    number = pd.to_numeric(cases["check_number"], errors="coerce").to_numpy(dtype=float)
+    rule = np.empty(len(cases), dtype=object)
+    # one decision per distinct (check, column, context, check number), applied to all its cases
+    keys = pd.DataFrame({"check": check, "column": column, "context": context, "number": number})
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(keys))
+    out_column = np.empty(len(cases), dtype=object)
+    for k, (chk, col, ctx, num) in enumerate(distinct):
+        r = _PANDERA_RULES.get(chk, chk)
+        if r.startswith("dtype(") or r.startswith("coerce_dtype("):
+            r = "dtype"
+        numbered = not np.isnan(num)
+        if ctx == "Column" and numbered:
+            r = schema.columns[col].checks[int(num)].name
+        elif ctx == "DataFrameSchema":
             # a table-level check lists the failing row once per non-missing cell: name the
             # column it is about instead (duplicates are dropped later)
-            if rule == "unique_per_wave":
-                column = "respondent"
+            if r == "unique_per_wave":
+                col = "respondent"
             elif numbered:
-                column = rules[int(case.check_number)][0]
-        value = responses.at[case.index, column] if column in responses.columns else case.failure_case
-        out.append((case.index, column, rule, _show(value), _message(rule, column, survey)))
-    return out
+                col = rules[int(num)][0]
+        at = codes == k
+        rule[at], out_column[at] = r, col
+    value = cases["failure_case"].map(_show).to_numpy(dtype=object)
+    for col in pd.unique(out_column):
+        if col in responses.columns:
+            at = out_column == col
+            value[at] = _shown(responses[col].reindex(index[at].to_numpy()))
+    messages = {(r, c): _message(r, c, survey) for r, c in set(zip(rule, out_column, strict=True))}
+    message = [messages[rc] for rc in zip(rule, out_column, strict=True)]
+    return pd.DataFrame(
+        {"row": index.to_numpy(), "column": out_column, "rule": rule, "value": value, "message": message},
+        columns=FAILURE_COLUMNS,
+    )
+
+
+def _shown(values: pd.Series) -> np.ndarray:
+    """:func:`_show` of every value: text as it is, missing as ``missing``."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.astype(object).where(values.notna(), "missing").to_numpy(dtype=object)
+    return values.map(_show).to_numpy(dtype=object)
 
 
 def _message(rule: str, column: str, survey: Survey) -> str:
@@ -413,8 +445,19 @@ def _unshadowed(table: pd.DataFrame) -> pd.DataFrame:
 def _reasons(table: pd.DataFrame) -> pd.Series:
     if table.empty:
         return pd.Series(dtype="str")
-    text = table["column"] + ": " + table["rule"] + " (" + table["value"] + ")"
-    return text.groupby(table["row"], sort=False).agg("; ".join)
+    text = (table["column"] + ": " + table["rule"] + " (" + table["value"] + ")").astype(object)
+    codes, rows = pd.factorize(table["row"], sort=False)
+    counts = np.bincount(codes, minlength=len(rows))
+    out = np.empty(len(rows), dtype=object)
+    first = np.full(len(rows), -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    single = counts == 1
+    out[single] = text.to_numpy()[first[single]]
+    if not single.all():  # rows with several reasons: joined in the order they were found
+        several = ~single[codes]
+        joined = text[several].groupby(codes[several], sort=False).agg("; ".join)
+        out[joined.index.to_numpy()] = joined.to_numpy()
+    return pd.Series(out, index=rows)
 
 
 def _show(value: object) -> str:

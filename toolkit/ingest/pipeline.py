@@ -49,7 +49,7 @@ from toolkit.ingest.export import Export, read_export
 from toolkit.ingest.window import Window, outside_window, wave_window
 from toolkit.pseudonym import key_fingerprint, normalise_ids, pseudonymise
 from toolkit.schema import WAVE_PATTERN, response_schema, without_rule
-from toolkit.scrub import roster_words, scrub_text
+from toolkit.scrub import Scrubber, roster_words
 from toolkit.store import check_key, file_sha256, manifest, store_wave
 from toolkit.survey import METADATA_COLUMNS, Survey
 from toolkit.validate import FAILURE_COLUMNS, Validation, to_canonical, validate_typed
@@ -251,9 +251,10 @@ def ingest(
             check_public_key(key, export)
         _check_required(read, survey)
         words = roster_words(roster)
+        scrub = Scrubber(**words).prepare()  # compiled after reading: beside Arrow's reader it competes
         pseudonyms = None if roster_pseudonyms is None else roster_pseudonyms.result()
         table, join_failures, team_from_file = _table(
-            read, survey, people, wave, key, pseudonyms, words, anonymous
+            read, survey, people, wave, key, pseudonyms, scrub, anonymous
         )
         sha = None if sha is None else sha.result()
     # convert once: careless flags and the schema both work on canonical dtypes; values that
@@ -458,16 +459,16 @@ def _table(
     wave: str,
     key: bytes | None,
     roster_pseudonyms: pd.Series | None,
-    words: dict[str, list[str]],
+    scrub: Scrubber,
     anonymous: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     """Any export as a canonical-shaped table (text values), identified by pseudonym only.
 
     Returns the table (exactly the canonical columns: no identifier passes), the failures of
     respondents not in the roster, and whether the teams are the file's own (a pseudonymised
-    canonical file: the schema then checks them against the roster). Free text is scrubbed of
-    ``words`` (:func:`toolkit.scrub.roster_words` of the whole roster: every wave's people) and
-    of anything shaped like an e-mail address.
+    canonical file: the schema then checks them against the roster). Free text is scrubbed by
+    ``scrub`` (:class:`toolkit.scrub.Scrubber` of the whole roster: every wave's people) of its
+    names and of anything shaped like an e-mail address.
     """
     raw = read.table
     if read.format == "canonical":
@@ -503,7 +504,7 @@ def _table(
     for item_id in survey.item_columns:
         column = raw[item_id] if item_id in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="str")
         if survey.item(item_id).kind == "text":
-            column = scrub_text(column, **words)
+            column = scrub(column)
         out[item_id] = column.array
     # one frame from arrays: assigning 45 aligned Series one by one costs a second on a million rows
     out = pd.DataFrame(out, index=raw.index)

@@ -12,7 +12,9 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from toolkit._io import atomic_write_text
 from toolkit._markdown import md_table
@@ -88,10 +90,10 @@ def ingest_report(result: IngestResult, *, survey_label: str, min_invited: int =
         md += ["", "Survey items not in the export: " + ", ".join(f"`{c}`" for c in result.missing_items)]
     md += ["", "## Response rates", ""]
     if not rates.empty:
-        md += md_table(
-            ["team", "invited", "stored responses", "response rate"],
-            [[t.team, t.invited, t.responses, f"{100 * t.response_rate:.0f}%"] for t in rates.itertuples()],
-        )
+        team, invited, responses, rate = _rate_cells(rates)
+        md += md_table(["team", "invited", "stored responses", "response rate"], [])
+        cells = [team.str.replace("|", "\\|", regex=False), invited, responses, rate + "%"]
+        md += ("| " + cells[0] + " | " + cells[1] + " | " + cells[2] + " | " + cells[3] + " |").tolist()
     md += ["", _rates_note(result, min_invited)]
     html = _html_template().render(
         r=result,
@@ -100,7 +102,8 @@ def ingest_report(result: IngestResult, *, survey_label: str, min_invited: int =
         when=when,
         failures=failures.to_dict("records"),
         flags=flags,
-        rates=rates.to_dict("records"),
+        rates=not rates.empty,
+        rate_rows=_rate_rows(rates),
         identity=identity,
         notes=notes,
         rates_note=_rates_note(result, min_invited),
@@ -155,6 +158,25 @@ def _rates_note(result: IngestResult, min_invited: int) -> str:
             "are no response rates."
         )
     return f"Only teams with at least {min_invited} people invited are shown."
+
+
+def _rate_cells(rates: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """The response-rate table as text, column by column (one row per team: 70,000 on a million rows)."""
+    text = {c: rates[c].astype("str") for c in ("team", "invited", "responses")}
+    percent = pd.Series(np.char.mod("%.0f", 100 * rates["response_rate"].to_numpy(dtype=float)), dtype="str")
+    return text["team"], text["invited"], text["responses"], percent.set_axis(rates.index)
+
+
+def _rate_rows(rates: pd.DataFrame) -> Markup:
+    """The rows of the HTML response-rate table (team ids escaped as the template would)."""
+    if rates.empty:
+        return Markup("")
+    team, invited, responses, rate = _rate_cells(rates)
+    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;")):
+        team = team.str.replace(raw, safe, regex=False)
+    rows = "<tr><td>" + team + '</td><td class="n">' + invited + '</td><td class="n">' + responses
+    rows = rows + '</td>\n<td class="n">' + rate + "%</td></tr>\n"
+    return Markup("".join(rows.tolist()))
 
 
 def write_ingest_report(
