@@ -134,6 +134,24 @@ def test_argument_errors(survey, sample):
         release(valid, "survey", units)
 
 
+def _shape(survey, depts: dict, waves=("2026Q1",)):
+    """Responses of an organisation given as {department: {team: size}} (random answers, seeded)."""
+    from tests.privacy.conftest import _people, _units, build
+
+    people = [
+        p for teams in depts.values() for t, size in teams.items() for p in _people(t, t, size, waves=waves)
+    ]
+    responses, units = build(survey, _units({d: list(teams) for d, teams in depts.items()}), people)
+    return responses, units
+
+
+def _pooled(scores: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Pooled construct means recomputed with plain pandas: keyed answers over valid answers."""
+    s = scores.dropna(subset=["score"]).assign(total=lambda d: d["score"].astype(float) * d["n_items"], n=1)
+    g = s.groupby(by, observed=True)[["total", "n_items", "n"]].sum().reset_index()
+    return g.assign(mean=g["total"] / g["n_items"])
+
+
 def test_rounding_and_values_recomputed(rel, survey, sample):
     valid = sample[0]
     a = rel[rel["audience"] == "analyst"]
@@ -142,8 +160,8 @@ def test_rounding_and_values_recomputed(rel, survey, sample):
     assert np.allclose(means, np.round(means, 2))
     pct = a.loc[m.str.contains("share|favourable|rate"), "value"].to_numpy()
     assert np.allclose(pct, np.round(pct)) and (pct >= 0).all() and (pct <= 100).all()
-    # team means agree with toolkit.summarise, rounded to 2 decimals
-    s = toolkit.summarise(toolkit.score(valid, survey))
+    # team means: every valid answer of the team's scored respondents counts once
+    s = _pooled(toolkit.score(valid, survey), ["wave", "team", "construct"])
     s = s[s["n"] >= 5]
     got = a[(a["cut"] == "all") & (m.str.endswith(":mean"))].assign(
         construct=lambda d: d["measure"].astype(str).str.removesuffix(":mean"),
@@ -151,11 +169,57 @@ def test_rounding_and_values_recomputed(rel, survey, sample):
         wave=lambda d: d["wave"].astype(str),
     )
     j = s.merge(got, on=["wave", "team", "construct"])
-    assert len(j) > 0
+    assert len(j) > 500
     # sums in another order can put an exact half on the other side: at most one unit apart
     assert (np.abs(j["value"] - np.round(j["mean"], 2)) <= 0.0100001).all()
     assert (np.abs(j["value"] - j["mean"]) <= 0.005 + 1e-9).mean() > 0.99
     assert (j["n_x"] == j["n_y"]).all()
+    # where everyone answered every item the pooled mean is the mean of the scores
+    sc = toolkit.score(valid, survey).dropna(subset=["score"])
+    same = sc.groupby(["wave", "team", "construct"])["n_items"].nunique().eq(1).rename("same").reset_index()
+    full = toolkit.summarise(sc).merge(same, on=["wave", "team", "construct"])
+    jj = j.merge(full[full["same"]], on=["wave", "team", "construct"], suffixes=("", "_scores"))
+    assert len(jj) > 200 and np.allclose(jj["mean"], jj["mean_scores"], rtol=0, atol=1e-12)
+
+
+def test_item_means_add_up_to_the_construct_mean(rel, survey):
+    """The construct mean pools the item answers, so it adds nothing to the item means: derivation
+    1 of the privacy issue (the construct mean minus its items gives the score of whoever answered
+    "does not apply") has nothing to work with."""
+    a = rel[(rel["audience"] == "analyst") & (rel["cut"] == "all")]
+    a = a.astype({"unit": str, "wave": str, "measure": str}).set_index(["wave", "unit", "measure"])
+    checked = 0
+    for (w, u, meas), row in a.iterrows():
+        if not meas.endswith(":mean") or meas.split(":")[0] not in survey.constructs:
+            continue
+        con = survey.constructs[meas.split(":")[0]]
+        items = [a.loc[(w, u, f"{i}:mean")] for i in con.items if (w, u, f"{i}:mean") in a.index]
+        if len(items) != len(con.items):
+            continue
+        keyed = [
+            (it["n"] * (6 - it["value"]) if survey.item(i).reverse else it["n"] * it["value"], it["n"])
+            for i, it in zip(con.items, items, strict=True)
+        ]
+        pooled = sum(k for k, _ in keyed) / sum(n for _, n in keyed)
+        assert abs(pooled - row["value"]) <= 0.005 + 0.005 + 1e-9, (w, u, meas)
+        checked += 1
+    assert checked > 500
+
+
+def test_item_numbers_need_every_item_at_the_threshold(survey):
+    """A team of 5 where one person answered "does not apply" to one depth item: its depth item
+    means would have 4 answers, so none of them is published (the construct mean still is)."""
+    responses, units = _shape(survey, {"d1": {"ta": 5, "tb": 6}, "d2": {"tx": 7}})
+    first = responses.index[responses["team"] == "ta"][0]
+    responses.loc[first, "depth_why"] = 9  # does not apply
+    rel = release(responses, survey, units, audiences=["analyst"])
+    m = rel.loc[rel["unit"] == "ta", "measure"].astype(str)
+    assert "depth:mean" in set(m)
+    assert not any(x.startswith("depth_") for x in m)
+    assert any(x.startswith("avail_") for x in m)  # other constructs are unaffected
+    # the department holds the team's answers in its atom with the 6 of tb: published there
+    d1 = set(rel.loc[rel["unit"] == "d1", "measure"].astype(str))
+    assert "depth_why:mean" in d1
 
 
 def test_change_rows(rel):
@@ -174,14 +238,20 @@ def test_change_rows(rel):
         assert r["value"] == pytest.approx(round(cur - prev, 2))
 
 
-def test_change_needs_membership_change_zero_or_threshold(survey):
-    from tests.privacy.conftest import scenarios
-
-    responses, units, team, _ = scenarios(survey)["leaver"]
+def test_change_is_published_whenever_both_means_are(survey):
+    """A change is the difference of two shown means: hiding it protects nothing (a team with a
+    leaver between waves gets it too)."""
+    responses, units = _shape(survey, {"d1": {"tj": 6, "tx": 6}, "d2": {"ty": 5}}, waves=("2026Q1", "2026Q2"))
+    leaver = responses.index[(responses["team"] == "tj") & (responses["wave"] == "2026Q2")][0]
+    responses = responses.drop(index=leaver)
     r = release(responses, survey, units, audiences=["analyst"])
-    m = r["measure"].astype(str)
-    assert not ((r["unit"] == team) & (m == "depth:change")).any()  # one left: 1 < 5
-    assert ((r["unit"] == "tx") & (m == "depth:change")).any()  # same six people
+    r = r.astype({"unit": str, "wave": str, "measure": str, "cut": str})
+    for unit in ("tj", "tx", "d1", "org"):
+        mean = r[(r["unit"] == unit) & (r["measure"] == "depth:mean") & (r["cut"] == "all")]
+        change = r[(r["unit"] == unit) & (r["measure"] == "depth:change") & (r["cut"] == "all")]
+        assert len(mean) == 2 and len(change) == 1
+        v = mean.set_index("wave")["value"]
+        assert change["value"].item() == pytest.approx(round(v["2026Q2"] - v["2026Q1"], 2))
 
 
 def test_deterministic(survey, sample):
@@ -259,20 +329,22 @@ def test_cadence_cuts(rel, survey, sample):
 def test_cadence_cut_means_recomputed(rel, survey, sample):
     valid, _, _ = sample
     sc = toolkit.score(valid, survey)
-    sc = sc[sc["construct"] == "depth"].reset_index(drop=True)
-    q1 = (valid["wave"] == "2026Q1").to_numpy()
+    sc = sc[(sc["construct"] == "depth") & (sc["wave"] == "2026Q1")]
+    expected = _pooled(sc, ["cadence"]).set_index("cadence")
     org = rel[
         (rel["audience"] == "analyst")
         & (rel["unit"] == "org")
         & (rel["wave"] == "2026Q1")
         & (rel["measure"] == "depth:mean")
     ]
+    seen = 0
     for c, v, n in org[["cut", "value", "n"]].astype(object).itertuples(index=False):
         if not str(c).startswith("cadence="):
             continue
-        sel = q1 & (valid["cadence"].astype(str) == str(c).split("=", 1)[1]).to_numpy()
-        s = sc["score"][sel].dropna()
-        assert len(s) == n and round(s.mean(), 2) == v
+        e = expected.loc[str(c).split("=", 1)[1]]
+        assert e["n"] == n and round(e["mean"], 2) == v
+        seen += 1
+    assert seen >= 3
 
 
 def _cadence_case(survey, biweekly):
@@ -327,3 +399,106 @@ def test_cadence_cut_derivable_from_a_unanimous_team_is_hidden(survey):
     assert "cadence=weekly" not in cuts and "all" in cuts
     for team in ("tp", "tq", "ts", "tx"):  # the teams themselves stay published
         assert ((rel["unit"] == team) & (rel["measure"] == "depth:mean") & (rel["cut"] == "all")).any()
+
+
+# --------------------------------------------------------------------------- the rules, one by one
+
+
+def _cuts(rel, measure="depth:mean"):
+    org = rel[(rel["unit"] == "org") & (rel["measure"] == measure) & (rel["audience"] == "analyst")]
+    return set(org["cut"].astype(str)) - {"all"}
+
+
+def test_identical_groups_at_two_levels_count_once(survey):
+    """Derivation 3: a unit with a single child holds the same people; its atom is empty, so it
+    neither protects nor exposes anything, and both are published."""
+    from tests.privacy.conftest import _people, build
+
+    units = [
+        ("org", None, "organisation"),
+        ("v1", "org", "division"),
+        ("d1", "v1", "department"),
+        ("t1", "d1", "team"),
+        ("t2", "d1", "team"),
+        ("v2", "org", "division"),
+        ("d2", "v2", "department"),
+        ("t3", "d2", "team"),
+        ("t4", "d2", "team"),
+    ]
+    ppl = _people("a", "t1", 6) + _people("b", "t2", 3) + _people("c", "t3", 5) + _people("d", "t4", 7)
+    responses, units = build(survey, units, ppl)
+    rel = release(responses, survey, units, audiences=["analyst"])
+    shown = set(rel.loc[rel["measure"] == "depth:mean", "unit"].astype(str))
+    # t2 (3) is below the threshold, so t1 is hidden too (d1 minus t1 would be t2's 3), while d1
+    # and v1, the same 9 people twice, are both published
+    assert {"d1", "v1", "t3", "t4", "d2", "v2", "org"} <= shown
+    assert not {"t1", "t2"} & shown
+
+
+def test_the_unit_rule_hides_the_smallest_sibling(survey):
+    responses, units = _shape(survey, {"d1": {"ta": 6, "tb": 7, "tc": 3}, "d2": {"tx": 8}})
+    rel = release(responses, survey, units, audiences=["analyst"])
+    shown = set(rel.loc[rel["measure"] == "depth:mean", "unit"].astype(str))
+    assert shown == {"org", "d1", "tb", "d2", "tx"}  # ta (6) hidden with tc (3): 9 together
+    unsafe = release(responses, survey, units, audiences=["analyst"], complementary=False)
+    assert "ta" in set(unsafe.loc[unsafe["measure"] == "depth:mean", "unit"].astype(str))
+
+
+def test_a_demographic_left_blank_by_a_few_hides_its_cuts(survey):
+    """The organisation minus its tenure cuts would be the two people who left tenure blank."""
+    from tests.privacy.conftest import _people, _units, build
+
+    ppl = (
+        _people("a", "ta", 5, tenure="under_1y")
+        + _people("b", "ta", 5, tenure="over_3y")
+        + _people("c", "tb", 5, tenure="over_3y")
+        + _people("d", "tb", 5, tenure="1_to_3y")
+        + _people("e", "tc", 5, tenure="1_to_3y")
+        + _people("f", "tc", 5, tenure="under_1y")
+    )
+    responses, units = build(survey, _units({"d1": ["ta", "tb"], "d2": ["tc"]}), ppl)
+    assert {"tenure=under_1y", "tenure=1_to_3y", "tenure=over_3y"} <= _cuts(
+        release(responses, survey, units, audiences=["analyst"])
+    )
+    blank = responses.index[responses["respondent"].isin(["a00", "c00"])]
+    responses.loc[blank, "tenure"] = None
+    rel = release(responses, survey, units, audiences=["analyst"])
+    tenure = {c for c in _cuts(rel) if c.startswith("tenure=")}
+    published = {c.split("=")[1] for c in tenure}
+    # whatever stays, all published tenure cuts together never make the organisation minus two
+    assert published != {"under_1y", "1_to_3y", "over_3y"}
+    unsafe = release(responses, survey, units, audiences=["analyst"], complementary=False)
+    assert {c for c in _cuts(unsafe) if c.startswith("tenure=")} == {
+        "tenure=under_1y",
+        "tenure=1_to_3y",
+        "tenure=over_3y",
+    }
+
+
+def test_two_cut_items_that_differ_by_one_person(survey):
+    """Remote workers are the individual contributors but one: [remote] - [individual] isolates
+    that person, so one of the two cuts is hidden."""
+    from tests.privacy.conftest import _people, _units, build
+
+    ppl = []
+    for t, size in (("ta", 7), ("tb", 7), ("tc", 7)):
+        ppl += _people(t + "r", t, 3, location="remote", level="individual")
+        ppl += _people(t + "o", t, size - 3, location="office", level="senior")
+    ppl += _people("z", "tc", 1, location="remote", level="senior")
+    responses, units = build(survey, _units({"d1": ["ta", "tb"], "d2": ["tc"]}), ppl)
+    unsafe = _cuts(release(responses, survey, units, audiences=["analyst"], complementary=False))
+    assert {"location=remote", "level=individual"} <= unsafe
+    safe = _cuts(release(responses, survey, units, audiences=["analyst"]))
+    assert not {"location=remote", "level=individual"} <= safe
+
+
+def test_a_rate_is_hidden_with_its_count(survey):
+    """Issue 16's suppressed state: a response rate of a hidden count would give the count."""
+    responses, units = _shape(survey, {"d1": {"ta": 4, "tb": 6, "tc": 6}, "d2": {"tx": 8}})
+    invited = pd.DataFrame({"team": ["ta", "tb", "tc", "tx"], "wave": "2026Q1", "invited": [7, 8, 8, 9]})
+    rel = release(responses, survey, units, invited=invited, audiences=["analyst"])
+    shown = rel.astype({"unit": str, "measure": str})
+    responded = set(shown.loc[shown["measure"] == "responses", "unit"])
+    rated = set(shown.loc[shown["measure"] == "response_rate", "unit"])
+    assert "ta" not in rated and rated <= responded
+    assert {"tx", "d2", "org"} <= rated

@@ -1,43 +1,56 @@
-r"""Disclosure control: the release table, the only input of reports.
+r"""Disclosure control: the release table, the only input of reports and of the portal.
 
 :func:`release` turns the canonical responses of every wave to date into one row per published
-number and audience. A number is published only when its group reaches the policy's threshold
-(*primary suppression*) and when no hidden group can be derived from what is published
-(*complementary suppression*), under these linear relations, per wave and measure family:
+number and audience. What it guarantees, and against whom:
 
-- a parent unit is the union of its children (``parent - visible children = hidden children``);
-- a unit (``cut=all``) is the union of the cuts of each demographic item (and of the cadence item)
-  plus those who left the item blank (a never-published group);
-- a cut nested in a cut of another cut item of the same unit (``tenure=x`` inside
-  ``location=y``) with fewer than the threshold in the difference;
-- a change between waves only when the respondents behind it are the same, or differ by at least
-  the threshold.
+**The attacker** sees every row of one or more audiences (a manager, a leader, all managers of a
+department with their leader, or everything published), across waves. They know the organisation,
+and every respondent's team, demographic answers and reported 1:1 cadence, and who answered each
+question, who answered "does not apply" and who left it blank. They do not know the answers to the
+scored questions or the length of anyone's 1:1s. They treat every published number as a linear
+constraint on integer answers (rounding taken as exact).
 
-For every relation whose total is published the hidden members holding respondents must be none,
-or at least two holding together at least the threshold; otherwise the smallest published member is
-hidden too (or the total, when none is left), until nothing changes (:mod:`toolkit._suppress`).
-The pattern is computed once on everything the analyst sees; every other audience sees a subset
-of the analyst's rows (a manager: their team, the units above it and the organisation; a leader:
-their unit and the units below it), and a subset of a safe release is safe. In particular
-``parent - own team`` reveals only the siblings' total, which holds no respondents or at least the
-threshold.
+**The guarantee**: no combination of published numbers of one wave is a function of the answers of
+fewer than ``min_scores`` respondents (``min_distribution`` for answer distributions), other than
+the published groups themselves. That holds for everything published to all audiences together,
+so for any one audience, any group of them, and every wave (a wave's numbers never involve another
+wave's answers; a ``change`` is the difference of two shown means). Groups of at least the
+threshold can still be read exactly, including a group where everybody gave the same answer. The
+tests' integer-programming adversary (``tests/privacy``) checks it, solving for every
+respondent's answers and scores from all the rows a view holds.
 
-Cuts are named ``<item id>=<code>``. Besides the demographic cuts (every unit), the construct
-means are cut by the answer to the survey's cadence item (role ``cadence``, e.g. ``cadence=weekly``)
-at the organisation and the divisions only (:data:`CADENCE_CUT_KINDS`): the reports compare a team
-with the teams of the same 1:1 cadence, and show how depth varies with cadence. The adversary knows
-who reports which cadence, so the cadence cuts of the other units are *soft* cells in the relations
-above: never released, but counted as published when derivable (a team whose members all report
-the same cadence has a cadence cut equal to the team); a released cadence cut is hidden when such a
-derivation would reveal a small group. The answer distributions of the cadence and meeting-length
-items (roles ``cadence`` and ``meeting_length``) are released as ``<item>:share:<code>`` like the
-construct items' distributions (cut ``all``, ``min_distribution``).
+How (per wave and measure family; :mod:`toolkit._suppress` holds the rules):
+
+1. **Thresholds.** A number is published only when its group reaches the policy's threshold:
+   ``min_scores`` (5) respondents for means and favourable shares, ``min_distribution`` (10) for
+   answer distributions, ``min_invited`` (5) invited for response rates.
+2. **Units.** The published units form a tree; each unit's respondents minus those of its nearest
+   published descendants (its *atom*) must be none or at least the threshold, else the smallest
+   published descendant, or the unit, is hidden. A unit identical to its only child adds nothing.
+3. **Items.** A construct's mean pools the valid answers to its items (each answer counts once,
+   as survey platforms compute a factor score), so it is the sum of its item sums and adds nothing
+   to the item means: otherwise the construct mean minus the item means would give away the
+   score of whoever answered "does not apply" to one item. Item means and answer shares are
+   computed over the respondents who have a score on the construct, published on the units where
+   every item has ``min_scores`` valid answers (``min_distribution`` answers for shares), and each
+   item follows the unit rule on its own answerers.
+4. **Cuts.** Cuts by a demographic item (``<item>=<code>``) and by reported cadence
+   (``cadence=<code>``) are published for the organisation only (:data:`CADENCE_CUT_KINDS`), each
+   with ``min_scores`` respondents, and only while no set of codes of one or two cut items, taken
+   with the units' atoms, singles out 1 to ``min_scores - 1`` people; otherwise the smallest
+   code involved is hidden.
+5. **Changes and rates.** ``<construct>:change`` is published whenever both waves' means are shown
+   to the audience; it is the difference of the shown means, so it adds nothing. A response rate is
+   published only where the unit's response count is (a rate of a suppressed count would give it).
+
+The pattern is computed once on everything the analyst sees; every other audience sees a subset of
+the analyst's rows (a manager: their team, the units above it and the organisation; a leader: their
+unit and the units below it), and a subset of a safe release is safe.
 
 Rounding "as shown": means (construct and item, and changes) to ``mean_decimals`` (default 2) on
 the scale; favourable shares, answer shares and response rates as percentages (0 to 100) to
-``percent_decimals`` (default 0). A change is the difference of the two *shown* means, so it adds
-no information to them. ``n`` is the number of respondents behind the number (for a response rate,
-the number invited). Rounding is numpy's (half to even).
+``percent_decimals`` (default 0). ``n`` is the number of respondents behind the number (for a
+response rate, the number invited). Rounding is numpy's (half to even).
 """
 
 from __future__ import annotations
@@ -49,7 +62,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from toolkit._suppress import protect
+from toolkit import _suppress
 from toolkit.scoring import score
 from toolkit.survey import Survey
 
@@ -74,8 +87,8 @@ DEFAULT_POLICY = {
     "percent_decimals": 0,
 }
 _KINDS = ("organisation", "division", "department", "team")
-#: The unit kinds where the cadence cuts (``cadence=<code>``) are published.
-CADENCE_CUT_KINDS = ("organisation", "division")
+#: The unit kinds where the cuts (demographic ``<item>=<code>`` and ``cadence=<code>``) are published.
+CADENCE_CUT_KINDS = ("organisation",)
 #: The roles of the categorical items whose answer distributions are published (cut ``all``).
 DISTRIBUTION_ROLES = ("cadence", "meeting_length")
 
@@ -224,8 +237,9 @@ def release(
     policy : mapping, str or Path, optional
         See :func:`load_policy`.
     complementary : bool, default True
-        ``False`` skips complementary suppression. **Unsafe**: it exists only so that the
-        privacy tests can show the adversary finds the leak; never publish such a release.
+        ``False`` keeps the thresholds only (no rule on atoms, items against constructs, or cut
+        combinations). **Unsafe**: it exists only so that the privacy tests can show the adversary
+        finds the leaks; never publish such a release.
     audiences : iterable of str, optional
         Keep only these audiences (default: ``analyst``, ``manager:<team>`` for every team and
         ``leader:<unit>`` for every other unit).
@@ -240,23 +254,22 @@ def release(
     Notes
     -----
     For a group :math:`G` (respondents in the unit's subtree, in the wave and cut, with a score)
-    of :math:`n = |G|` respondents, ``<construct>:mean`` is :math:`\bar s_G = \frac1n\sum_{i\in G}
-    s_i`, published when :math:`n \ge` ``min_scores``; ``<construct>:favourable`` is
-    :math:`100\,\sum_i f_i m_i / \sum_i m_i` (as :func:`toolkit.summarise`); ``<construct>:change``
-    is the shown mean minus the previous wave's shown mean, published when both are and the
-    respondents behind them differ by none or at least ``min_scores``. Item measures (cut ``all``
-    only): ``<item>:mean`` (raw codes, not-applicable codes excluded; ``min_scores``) and
-    ``<item>:share:<code>`` for every code, not-applicable ones included, of those who answered
-    (``min_distribution``); the same for the items of roles ``cadence`` and ``meeting_length``
-    (:data:`DISTRIBUTION_ROLES`), every code, of those who answered. Cadence cuts ``cadence=<code>``
-    (construct measures and ``responses``) exist besides the demographic cuts, at the organisation and
-    the divisions only, so that the reports can compare a team with the teams of the same cadence;
-    every audience that sees such a unit sees them (a manager sees the organisation's).
-    ``responses`` counts respondents (``min_scores``); ``response_rate`` is
-    :math:`100\,\text{responses}/\text{invited}` for cut ``all`` when at least ``min_invited`` were
-    invited. Comments are not numbers: :func:`toolkit.release_comments` releases them, under
-    ``min_comments``.
-    Checked by the integer-programming adversary of ``tests/privacy``.
+    of :math:`n = |G|` respondents, where respondent :math:`i` gave :math:`m_i` valid answers to the
+    construct's items with keyed sum :math:`S_i` (so their score is :math:`s_i = S_i / m_i`),
+    ``<construct>:mean`` is the pooled mean :math:`\sum_{i\in G} S_i / \sum_{i\in G} m_i` (the
+    mean of the scores when everyone answered every item); ``<construct>:favourable`` is
+    :math:`100\,\sum_i f_i m_i / \sum_i m_i` (as :func:`toolkit.summarise`): the share of answers at
+    the construct's favourable end, after reverse keying; ``<construct>:change`` is the shown mean
+    minus the previous wave's shown
+    mean. Item measures (cut ``all``), over the respondents with a score on the item's construct:
+    ``<item>:mean`` (raw codes of the valid answers) and ``<item>:share:<code>`` for every code,
+    not-applicable ones included, of those who answered it; the same shares for the items of roles
+    ``cadence`` and ``meeting_length`` (:data:`DISTRIBUTION_ROLES`), over everyone who answered.
+    Cuts (``<item>=<code>`` of every demographic item and of the cadence item: construct measures
+    and ``responses``) exist for the organisation only. ``responses`` counts respondents
+    (``min_scores``); ``response_rate`` is :math:`100\,\text{responses}/\text{invited}` for cut
+    ``all`` when at least ``min_invited`` were invited and the responses are shown. Comments are
+    not numbers: :func:`toolkit.release_comments` releases them, under ``min_comments``.
 
     Examples
     --------
@@ -280,15 +293,20 @@ def release(
     tree = _Tree(units)
     if {"wave", "team", "respondent"} <= set(responses.columns):  # sums in one order: same rounding
         responses = responses.sort_values(["wave", "team", "respondent"], kind="stable", ignore_index=True)
-    cells = _Cells(responses, survey, tree, pol, complementary)
+    cells = _Release(responses, survey, tree, pol, complementary)
     rows = cells.analyst_rows()
     if invited is not None:
         rows = pd.concat([rows, cells.rate_rows(invited)], ignore_index=True)
     return _audiences(rows, tree, cells, audiences)
 
 
-class _Cells:
-    """Counts and sums per (wave, family, unit, cut), their suppression, and the analyst rows."""
+class _Release:
+    """Counts and sums per (unit, wave, family), what disclosure control lets through, and the rows.
+
+    Layers: ``l = wave * F + family``, where family 0 is the respondents and family ``k + 1`` the
+    respondents with a score on construct ``k``. Arrays indexed ``[unit, layer]`` hold rolled-up
+    counts and sums (every unit holds its subtree); ``team_*`` arrays hold the teams' own.
+    """
 
     def __init__(self, responses, survey, tree, pol, complementary):
         for col in ("respondent", "wave", "team"):
@@ -297,350 +315,296 @@ class _Cells:
         self.tree, self.pol, self.survey, self.complementary = tree, pol, survey, complementary
         self._responses = responses
         team_names = responses["team"].astype("str").to_numpy(dtype=object)
-        tu = np.array([tree.index.get(t, -1) for t in pd.unique(team_names)])
-        lookup = dict(zip(pd.unique(team_names), tu, strict=True))
-        self.team = np.array([lookup[t] for t in team_names], dtype=np.int64) if len(team_names) else tu
+        uniq = pd.unique(team_names)
+        lookup = {t: tree.index.get(t, -1) for t in uniq}
         unknown = sorted({t for t, u in lookup.items() if u < 0 or tree.kinds[u] != "team"}, key=str)
         if unknown:
             raise ValueError(f"responses name teams that are not team units of units: {unknown[:5]}")
+        self.team = np.array([lookup[t] for t in team_names], dtype=np.int64)
         wave_text = responses["wave"].astype("str").to_numpy(dtype=object)
         self.waves = sorted(pd.unique(wave_text))
-        self.wave = np.searchsorted(np.array(self.waves, dtype=object), wave_text)
-        self.respondent = responses["respondent"].astype("str").to_numpy(dtype=object)
-        # cuts: column 0 = all, then per demographic item (and the cadence item) its codes and a
-        # missing column; cut_where[j]: the units where the cuts of cut item j are released. The
-        # suppression pattern is computed as if every cut were released at every unit (the
-        # adversary knows who reports which cadence), and the release keeps a subset of it.
-        self.cut_names, self.cut_of, self.cut_item, self.cut_where = ["all"], [], [], []
-        self.missing_cols = []
-        cadence_items = [it for it in survey.items_with_role("cadence") if it.id in responses.columns]
-        for item in [*survey.items_with_role("demographic"), *cadence_items]:
-            codes = list(survey.scales[item.scale].codes)
-            if item.id not in responses.columns:
-                raise ValueError(f"responses has no column {item.id!r} (a demographic item)")
-            self.cut_where.append(
-                np.isin(tree.kinds, CADENCE_CUT_KINDS) if item.role == "cadence" else np.ones(tree.size, bool)
-            )
-            col = responses[item.id].astype("object")
-            known = col.isna() | col.astype("str").isin([str(c) for c in codes])
-            if not known.all():
-                raise ValueError(f"column {item.id!r} holds {col[~known].iloc[0]!r}, not a code of {codes}")
-            code = pd.Categorical(col.astype("str"), categories=[str(c) for c in codes]).codes
-            base = len(self.cut_names)
-            self.cut_names += [f"{item.id}={c}" for c in codes] + [f"{item.id}=<missing>"]
-            self.cut_item += [(item.id, base, len(codes))]
-            self.missing_cols.append(base + len(codes))
-            self.cut_of.append(np.where(code >= 0, base + code, base + len(codes)))
-        self.C = len(self.cut_names)
-        member = (
-            np.column_stack([np.zeros(len(responses), np.int64), *self.cut_of])
-            if self.cut_of
-            else (np.zeros((len(responses), 1), np.int64))
-        )
-        self.member = member  # [R, 1 + n_cut_items] cut columns of each response
-        sc = score(responses, survey)
+        self.wave = np.searchsorted(np.array(self.waves, dtype=object), wave_text).astype(np.int64)
         self.constructs = list(survey.constructs)
-        K = len(self.constructs)
-        R = len(responses)
+        K, R = len(self.constructs), len(responses)
+        self.F, self.W, self.U = K + 1, len(self.waves), tree.size
+        self.L = self.W * self.F
+        self.teams = np.flatnonzero(tree.kinds == "team")
+        self.root = int(np.flatnonzero(tree.parent < 0)[0])
+        sc = score(responses, survey)
         s = sc["score"].to_numpy(dtype=np.float64, na_value=np.nan).reshape(R, K)
         f = sc["favourable"].to_numpy(dtype=np.float64, na_value=np.nan).reshape(R, K)
         m = sc["n_items"].to_numpy(dtype=np.float64).reshape(R, K)
         self.scored = ~np.isnan(s)
         fm_ok = self.scored & ~np.isnan(f)
-        # families: 0 = respondents, 1..K = constructs
-        valid = np.column_stack([np.ones(R, bool), self.scored])
-        vals = {
-            "n": valid.astype(np.float64),
-            "sum": np.column_stack([np.zeros(R), np.where(self.scored, s, 0.0)]),
+        self.member = np.column_stack([np.ones(R, bool), self.scored])  # [R, F]
+        # a construct's mean pools its valid answers (each answer once): sum of answers / answers
+        self.vals = {
+            "sum": np.column_stack([np.zeros(R), np.where(self.scored, s * m, 0.0)]),
+            "m": np.column_stack([np.zeros(R), np.where(self.scored, m, 0.0)]),
             "fm": np.column_stack([np.zeros(R), np.where(fm_ok, f * m, 0.0)]),
-            "m": np.column_stack([np.zeros(R), np.where(fm_ok, m, 0.0)]),
+            "mf": np.column_stack([np.zeros(R), np.where(fm_ok, m, 0.0)]),
         }
-        self.F = K + 1
-        W, U, C, F = len(self.waves), tree.size, self.C, self.F
-        self.L = W * F
-        agg = {k: np.zeros((U, self.L, C)) for k in vals}
-        lay = self.wave[:, None] * F + np.arange(F)[None, :]  # [R, F]
-        for j in range(member.shape[1]):
-            flat = ((self.team[:, None] * self.L + lay) * C + member[:, j][:, None]).ravel()
-            for k, v in vals.items():
-                agg[k] += np.bincount(flat, weights=v.ravel(), minlength=U * self.L * C).reshape(U, self.L, C)
-        self.agg = {k: tree.rollup(v) for k, v in agg.items()}
-        self.n = np.rint(self.agg["n"]).astype(np.int64)  # [U, L, C]
-        self.hidden = self._suppress_cuts(responses)
+        self.layer = self.wave[:, None] * self.F + np.arange(self.F)[None, :]  # [R, F]
+        self.team_n = self._team_sum(self.member.astype(np.float64))
+        self.n = self._rollup_int(self.team_n)
+        self.agg = {k: tree.rollup(self._team_sum(v)) for k, v in self.vals.items()}
+        T = pol["min_scores"]
+        self.pub = self.n >= T
+        if complementary:
+            self.pub = _suppress.protect_tree(
+                tree.parent, tree.depth, self.teams, self.team_n[:, :, None], self.n[:, :, None], self.pub, T
+            )
+        self._items()
+        self._cuts()
 
-    # ------------------------------------------------------------------ suppression of cut cells
+    # ------------------------------------------------------------------ aggregation helpers
 
-    def _suppress_cuts(self, responses) -> np.ndarray:
-        tree, C, L, U = self.tree, self.C, self.L, self.tree.size
-        T = self.pol["min_scores"]
-        n = self.n.ravel()
-        hidden = (n < T).reshape(U, L, C)
-        hidden[:, :, self.missing_cols] = True
-        soft = np.zeros((U, L, C), bool)  # not released, but derivable when large enough
-        prefer = np.zeros((U, L, C), bool)  # released cells of such items: hidden first
-        for (_, base, k), where in zip(self.cut_item, self.cut_where, strict=True):
-            soft[np.ix_(~where, np.arange(L), np.arange(base, base + k))] = True
-            if not where.all():
-                prefer[np.ix_(where, np.arange(L), np.arange(base, base + k))] = True
-        soft &= ~hidden
-        hidden |= soft
-        hidden, soft, prefer = hidden.ravel(), soft.ravel(), prefer.ravel()
-        if not self.complementary:
-            return hidden.reshape(U, L, C)
+    def _team_sum(self, values: np.ndarray) -> np.ndarray:
+        """Per-response values ``[R, F]`` summed into ``[U, L]`` at each response's team."""
+        flat = (self.team[:, None] * self.L + self.layer).ravel()
+        return np.bincount(flat, weights=values.ravel(), minlength=self.U * self.L).reshape(self.U, self.L)
 
-        def cell(u, lyr, c):
-            return (u * L + lyr) * C + c
+    def _by_team_wave(self, weights: np.ndarray) -> np.ndarray:
+        """Per-response weights ``[R]`` summed per team and wave: ``[U, W]``."""
+        idx = self.team * self.W + self.wave
+        return np.bincount(idx, weights=weights, minlength=self.U * self.W).reshape(self.U, self.W)
 
-        totals, mg, mc = [], [], []
-        ngroups = 0
-        lyr = np.arange(L)
-        pub_cols = np.array([c for c in range(C) if c not in self.missing_cols])
-        # hierarchy: for each parent, layer, published column: parent = sum of children
-        kids = np.flatnonzero(tree.parent >= 0)
-        parents = np.unique(tree.parent[kids])
-        gid = {p: i for i, p in enumerate(parents)}
-        P = len(parents)
-        # group index g = (pidx * L + l) * len(pub_cols) + ci
-        nc = len(pub_cols)
-        pidx = np.array([gid[p] for p in tree.parent[kids]], dtype=np.int64)
-        kk, ll, cc = np.meshgrid(np.arange(len(kids)), lyr, np.arange(nc), indexing="ij")
-        kk, ll, cc = kk.ravel(), ll.ravel(), cc.ravel()
-        mg.append((pidx[kk] * L + ll) * nc + cc)
-        mc.append(cell(kids[kk], ll, pub_cols[cc]))
-        pp, ll2, cc2 = np.meshgrid(parents, lyr, np.arange(nc), indexing="ij")
-        totals.append(cell(pp.ravel(), ll2.ravel(), pub_cols[cc2.ravel()]))
-        ngroups = P * L * nc
-        # cuts: for each unit, layer, cut item: all = sum of its codes and its missing column
-        for _, base, k in self.cut_item:
-            uu, ll = np.meshgrid(np.arange(U), lyr, indexing="ij")
-            uu, ll = uu.ravel(), ll.ravel()
-            g = ngroups + np.arange(len(uu))
-            totals.append(cell(uu, ll, 0))
-            for c in range(base, base + k + 1):
-                mg.append(g)
-                mc.append(cell(uu, ll, c))
-            ngroups += len(uu)
-        # nested cuts of two items in the same unit with a small difference: pseudo cells
-        extra_n = []
-        next_cell = U * L * C
-        R_team, R_wave = self.team, self.wave
-        fam_valid = np.column_stack([np.ones(len(R_team), bool), self.scored])
-        items = self.cut_item
-        for a in range(len(items)):
-            for b in range(len(items)):
-                if a == b:
-                    continue
-                _, base_a, ka = items[a]
-                _, base_b, kb = items[b]
-                ca, cb = self.cut_of[a] - base_a, self.cut_of[b] - base_b
-                both = (ca < ka) & (cb < kb)
-                cnt = np.zeros((U, L, ka, kb))
-                for fam in range(self.F):
-                    sel = both & fam_valid[:, fam]
-                    flat = (((R_team[sel] * L + R_wave[sel] * self.F + fam) * ka + ca[sel]) * kb) + cb[sel]
-                    cnt += np.bincount(flat, minlength=U * L * ka * kb).reshape(U, L, ka, kb)
-                cnt = tree.rollup(cnt)
-                na = self.n[:, :, base_a : base_a + ka][:, :, :, None]
-                nb = self.n[:, :, base_b : base_b + kb][:, :, None, :]
-                diff = nb - na
-                nested = (cnt == na) & (na > 0) & (diff > 0) & (diff < self.pol["min_scores"])
-                uu, ll, ia, ib = np.nonzero(nested)
-                if len(uu) == 0:
-                    continue
-                g = ngroups + np.arange(len(uu))
-                pseudo = next_cell + np.arange(len(uu))
-                totals.append(cell(uu, ll, base_b + ib))
-                mg += [g, g]
-                mc += [cell(uu, ll, base_a + ia), pseudo]
-                extra_n.append(diff[uu, ll, ia, ib])
-                next_cell += len(uu)
-                ngroups += len(uu)
-        if extra_n:
-            extra = np.concatenate(extra_n)
-            n = np.concatenate([n, extra])
-            hidden = np.concatenate([hidden, np.ones(len(extra), bool)])
-            soft = np.concatenate([soft, np.zeros(len(extra), bool)])
-            prefer = np.concatenate([prefer, np.zeros(len(extra), bool)])
-        hidden = protect(
-            n,
-            hidden,
-            np.concatenate(totals),
-            np.concatenate(mg),
-            np.concatenate(mc),
-            T,
-            soft=soft,
-            prefer=prefer,
+    def _rollup_int(self, team_level: np.ndarray) -> np.ndarray:
+        return np.rint(self.tree.rollup(team_level)).astype(np.int64)
+
+    def _raw(self, item_id: str) -> np.ndarray:
+        return pd.to_numeric(self._responses[item_id], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
         )
-        return hidden[: U * L * C].reshape(U, L, C)
+
+    # ------------------------------------------------------------------ items
+
+    def _items(self) -> None:
+        """Item layer per construct and wave: item means on ``item_pub``, shares on ``share_pub``."""
+        tree, W, U = self.tree, self.W, self.U
+        T, TD = self.pol["min_scores"], self.pol["min_distribution"]
+        K = len(self.constructs)
+        self.item_pub = np.zeros((U, W, K), bool)
+        self.share_pub = np.zeros((U, W, K), bool)
+        self.item_data = []
+        for k, cid in enumerate(self.constructs):
+            con = self.survey.constructs[cid]
+            scored = self.scored[:, k]
+            per_item = []
+            t_valid, t_answered = [], []
+            for item_id in con.items:
+                scale = self.survey.scale_of(item_id)
+                raw = self._raw(item_id)
+                valid = scored & np.isin(raw, np.asarray(scale.codes, dtype=np.float64))
+                answered = scored & ~np.isnan(raw)
+                codes = list(scale.allowed)
+                counts = np.stack(
+                    [self._by_team_wave((answered & (raw == c)).astype(np.float64)) for c in codes], axis=2
+                )
+                per_item.append(
+                    {
+                        "id": item_id,
+                        "codes": codes,
+                        "sum": tree.rollup(self._by_team_wave(np.where(valid, raw, 0.0))),
+                        "counts": tree.rollup(counts),
+                    }
+                )
+                t_valid.append(self._by_team_wave(valid.astype(np.float64)))
+                t_answered.append(self._by_team_wave(answered.astype(np.float64)))
+            team_valid, team_answered = np.stack(t_valid, axis=2), np.stack(t_answered, axis=2)
+            n_valid, n_answered = tree.rollup(team_valid), tree.rollup(team_answered)
+            layers = np.arange(W) * self.F + k + 1
+            cand = self.pub[:, layers] & (n_valid.min(axis=2) >= T)
+            share_cand = n_answered.min(axis=2) >= TD
+            if self.complementary:
+                pub = _suppress.protect_tree(
+                    tree.parent, tree.depth, self.teams, team_valid, n_valid, cand, T
+                )
+                share = _suppress.protect_tree(
+                    tree.parent, tree.depth, self.teams, team_answered, n_answered, pub & share_cand, TD
+                )
+            else:
+                pub = (self.n[:, layers] >= T) & (n_valid.min(axis=2) >= T)
+                share = pub & share_cand
+            self.item_pub[:, :, k], self.share_pub[:, :, k] = pub, share
+            for d, nv, na in zip(
+                per_item, np.moveaxis(n_valid, 2, 0), np.moveaxis(n_answered, 2, 0), strict=True
+            ):
+                d["n_valid"], d["n_answered"] = np.rint(nv).astype(np.int64), np.rint(na).astype(np.int64)
+            self.item_data.append(per_item)
+
+    # ------------------------------------------------------------------ cuts
+
+    def _cuts(self) -> None:
+        """Cut items and their codes; which codes are published per layer (organisation only)."""
+        survey, responses = self.survey, self._responses
+        cadence_items = [it for it in survey.items_with_role("cadence") if it.id in responses.columns]
+        self.cut_names, self.cut_items = ["all"], []
+        codes_of = []
+        for item in [*survey.items_with_role("demographic"), *cadence_items]:
+            codes = list(survey.scales[item.scale].codes)
+            if item.id not in responses.columns:
+                raise ValueError(f"responses has no column {item.id!r} (a demographic item)")
+            col = responses[item.id].astype("object")
+            known = col.isna() | col.astype("str").isin([str(c) for c in codes])
+            if not known.all():
+                raise ValueError(f"column {item.id!r} holds {col[~known].iloc[0]!r}, not a code of {codes}")
+            code = pd.Categorical(col.astype("str"), categories=[str(c) for c in codes]).codes
+            self.cut_items.append((item.id, len(self.cut_names), len(codes)))
+            self.cut_names += [f"{item.id}={c}" for c in codes]
+            codes_of.append(np.where(code >= 0, code, len(codes)).astype(np.int64))
+        self.cut_code = codes_of
+        # per layer and cut item: respondents, sums per code at the organisation
+        T = self.pol["min_scores"]
+        self.cut_n = [np.zeros((self.L, k), np.int64) for _, _, k in self.cut_items]
+        self.cut_agg = [{v: np.zeros((self.L, k)) for v in self.vals} for _, _, k in self.cut_items]
+        self.cut_pub = [np.zeros((self.L, k), bool) for _, _, k in self.cut_items]
+        for a, (_, _, k) in enumerate(self.cut_items):
+            code = codes_of[a]
+            for f in range(self.F):
+                idx = self.wave * self.F + f
+                ok = self.member[:, f] & (code < k)
+                flat = idx[ok] * k + code[ok]
+                self.cut_n[a] += np.rint(np.bincount(flat, minlength=self.L * k).reshape(self.L, k)).astype(
+                    np.int64
+                )
+                for v, arr in self.vals.items():
+                    self.cut_agg[a][v] += np.bincount(flat, weights=arr[ok, f], minlength=self.L * k).reshape(
+                        self.L, k
+                    )
+        for lyr in range(self.L):
+            if not self.pub[self.root, lyr]:
+                continue
+            pubs = [self.cut_n[a][lyr] >= T for a in range(len(self.cut_items))]
+            f = lyr % self.F
+            if self.complementary and f > 0 and any(p.any() for p in pubs):
+                pubs = self._audit(lyr, pubs)
+            for a, p in enumerate(pubs):
+                self.cut_pub[a][lyr] = p
+
+    def _audit(self, lyr: int, pubs: list[np.ndarray]) -> list[np.ndarray]:
+        """The cut audit of one construct layer, over the atoms of the layer's published units."""
+        w, f = divmod(lyr, self.F)
+        rows = np.flatnonzero((self.wave == w) & self.member[:, f])
+        owner = _suppress.owners(self.tree.parent, self.tree.depth, self.pub[:, lyr : lyr + 1])[:, 0]
+        sub = np.unique(owner[self.team[rows]], return_inverse=True)[1].astype(np.int64)
+        codes = [c[rows] for c in self.cut_code]
+        n = [self.cut_n[a][lyr] for a in range(len(self.cut_items))]
+        return _suppress.audit_cuts(sub, codes, pubs, n, self.pol["min_scores"])
 
     # ------------------------------------------------------------------ rows
 
     def analyst_rows(self) -> pd.DataFrame:
-        U, L, C, F = self.tree.size, self.L, self.C, self.F
-        md, pd_ = self.pol["mean_decimals"], self.pol["percent_decimals"]
-        pub = ~self.hidden & (self.n > 0)
-        for (_, base, k), where in zip(self.cut_item, self.cut_where, strict=True):
-            pub[np.ix_(~where, np.arange(L), np.arange(base, base + k + 1))] = False
-        uu, ll, cc = np.nonzero(pub)
+        F = self.F
+        self.measures = ["responses"]
+        for c in self.constructs:
+            self.measures += [f"{c}:mean", f"{c}:favourable", f"{c}:change"]
+        frames = []  # (unit, wave, cut, measure, value, n)
+        # cut "all": responses and construct measures; cuts at the organisation
+        shown = {}  # (unit, cut, family, wave) -> (shown mean, n), for changes
+        pub = self.pub & (self.n > 0)
+        uu, ll = np.nonzero(pub)
         ww, ff = ll // F, ll % F
-        n = self.n[uu, ll, cc]
-        frames = []
-        measures: list[str] = ["responses"]
-        is_resp = ff == 0
-        frames.append(
-            (
-                uu[is_resp],
-                ww[is_resp],
-                cc[is_resp],
-                np.zeros(is_resp.sum(), np.int64),
-                n[is_resp].astype(np.float64),
-                n[is_resp],
-            )
+        nn = self.n[uu, ll]
+        zero = np.zeros_like(uu)
+        resp = ff == 0
+        frames.append((uu[resp], ww[resp], zero[resp], np.zeros(resp.sum(), np.int64), nn[resp], nn[resp]))
+        cons = ~resp
+        self._construct_frames(
+            frames,
+            uu[cons],
+            ww[cons],
+            zero[cons],
+            ff[cons],
+            nn[cons],
+            *(self.agg[v][uu[cons], ll[cons]] for v in ("sum", "m", "fm", "mf")),
+            shown,
         )
-        k = ~is_resp
-        u, w, c, f, nn, lyr = uu[k], ww[k], cc[k], ff[k], n[k], ll[k]
-        mean = np.round(self.agg["sum"][u, lyr, c] / nn, md)
-        shown = np.full((U, L, C), np.nan)
-        shown[u, lyr, c] = mean
-        m = self.agg["m"][u, lyr, c]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fav = np.round(100 * self.agg["fm"][u, lyr, c] / m, pd_)
-        base = len(measures)
-        measures += [f"{x}:{kind}" for x in self.constructs for kind in ("mean", "favourable", "change")]
-        frames.append((u, w, c, base + (f - 1) * 3, mean, nn))
-        ok = m > 0
-        frames.append((u[ok], w[ok], c[ok], base + (f[ok] - 1) * 3 + 1, fav[ok], nn[ok]))
-        # change: both shown; membership equal or differing by at least the threshold
-        later = w > 0
-        if later.any():
-            u2, w2, c2, f2, n2 = u[later], w[later], c[later], f[later], nn[later]
-            prev = shown[u2, (w2 - 1) * F + f2, c2]
-            same = self._overlap(u2, w2, c2, f2)
-            n_prev = self.n[u2, (w2 - 1) * F + f2, c2]
-            changed = n2 + n_prev - 2 * same
-            okc = ~np.isnan(prev) & ((changed == 0) | (changed >= self.pol["min_scores"]))
-            cur = shown[u2, w2 * F + f2, c2]
+        for a, (_, base, _) in enumerate(self.cut_items):
+            ll, xx = np.nonzero(self.cut_pub[a] & (self.cut_n[a] > 0))
+            ww, ff = ll // F, ll % F
+            nn = self.cut_n[a][ll, xx]
+            root = np.full(len(ll), self.root)
+            cut = base + xx
+            resp = ff == 0
             frames.append(
-                (
-                    u2[okc],
-                    w2[okc],
-                    c2[okc],
-                    base + (f2[okc] - 1) * 3 + 2,
-                    np.round(cur[okc] - prev[okc], md),
-                    n2[okc],
-                )
+                (root[resp], ww[resp], cut[resp], np.zeros(resp.sum(), np.int64), nn[resp], nn[resp])
             )
-        item_frames, item_measures = self._item_rows(len(measures))
-        measures += item_measures
-        frames += item_frames
-        item_frames, item_measures = self._categorical_rows(len(measures))
-        measures += item_measures
-        frames += item_frames
-        cols = [np.concatenate([fr[i] for fr in frames]) for i in range(6)]
+            cons = ~resp
+            agg = self.cut_agg[a]
+            self._construct_frames(
+                frames,
+                root[cons],
+                ww[cons],
+                cut[cons],
+                ff[cons],
+                nn[cons],
+                *(agg[v][ll[cons], xx[cons]] for v in ("sum", "m", "fm", "mf")),
+                shown,
+            )
+        self._change_frames(frames, shown)
+        self._item_frames(frames)
+        self._categorical_frames(frames)
+        cols = [np.concatenate([np.asarray(fr[i]) for fr in frames]) for i in range(6)]
         order = np.lexsort((cols[3], cols[2], cols[1], cols[0]))
-        self.measures = measures
         return pd.DataFrame(
             {
-                "unit": cols[0][order],
-                "wave": cols[1][order],
-                "cut": cols[2][order],
-                "measure": cols[3][order],
+                "unit": cols[0][order].astype(np.int64),
+                "wave": cols[1][order].astype(np.int64),
+                "cut": cols[2][order].astype(np.int64),
+                "measure": cols[3][order].astype(np.int64),
                 "value": cols[4][order].astype(np.float64),
                 "n": cols[5][order].astype(np.int64),
             }
         )
 
-    def _overlap(self, u, w, c, f) -> np.ndarray:
-        """Respondents in the cell in both wave w and w-1 (scored in both, for a construct)."""
-        keys = pd.DataFrame({"r": self.respondent, "w": self.wave, "i": np.arange(len(self.wave))})
-        cur = keys.merge(keys.assign(w=keys["w"] + 1), on=["r", "w"], suffixes=("", "_p"))
-        i, ip = cur["i"].to_numpy(), cur["i_p"].to_numpy()
-        path, L, C, F, U = self.tree.path, self.L, self.C, self.F, self.tree.size
-        counts = np.zeros((U, L, C))
-        for j in range(self.member.shape[1]):
-            same_cut = self.member[i, j] == self.member[ip, j]
-            for fam in range(1, F):
-                ok = same_cut & self.scored[i, fam - 1] & self.scored[ip, fam - 1]
-                pa, pb = path[self.team[i[ok]]], path[self.team[ip[ok]]]
-                common = (pa == pb) & (pa >= 0)
-                rr, dd = np.nonzero(common)
-                units = pa[rr, dd]
-                lyr = self.wave[i[ok]][rr] * F + fam
-                cc = self.member[i[ok][rr], j]
-                np.add.at(counts, (units, lyr, cc), 1)
-        return np.rint(counts[u, w * F + f, c]).astype(np.int64)
+    def _construct_frames(self, frames, u, w, c, f, n, total, m, fm, mf, shown) -> None:
+        """``<construct>:mean`` and ``:favourable`` rows; the shown means are kept for changes."""
+        md, pd_ = self.pol["mean_decimals"], self.pol["percent_decimals"]
+        mean = np.round(total / m, md)
+        base = 1 + (f - 1) * 3
+        frames.append((u, w, c, base, mean, n))
+        ok = mf > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fav = np.round(100 * fm / mf, pd_)
+        frames.append((u[ok], w[ok], c[ok], base[ok] + 1, fav[ok], n[ok]))
+        for key in zip(
+            u.tolist(), c.tolist(), f.tolist(), w.tolist(), mean.tolist(), n.tolist(), strict=True
+        ):
+            shown[key[:4]] = key[4:]
 
-    def _item_rows(self, base: int):
-        survey, tree, md, pd_ = (
-            self.survey,
-            self.tree,
-            self.pol["mean_decimals"],
-            self.pol["percent_decimals"],
-        )
-        W, U = len(self.waves), tree.size
-        frames, measures = [], []
-        for con in survey.constructs.values():
-            for item_id in con.items:
-                scale = survey.scale_of(item_id)
-                raw = self._raw(item_id)
-                codes = list(scale.allowed)
-                sub = np.isin(raw, np.asarray(scale.codes, dtype=np.float64))
-                ans = ~np.isnan(raw)
-                cnt = np.zeros((U, W, len(codes) + 2))
-                idx = self.team * W + self.wave
-                cnt[:, :, 0] = np.bincount(idx, weights=sub, minlength=U * W).reshape(U, W)
-                cnt[:, :, 1] = np.bincount(idx, weights=np.where(sub, raw, 0.0), minlength=U * W).reshape(
-                    U, W
-                )
-                for j, code in enumerate(codes):
-                    cnt[:, :, 2 + j] = np.bincount(idx, weights=raw == code, minlength=U * W).reshape(U, W)
-                cnt = tree.rollup(cnt)
-                n_mean = np.rint(cnt[:, :, 0]).astype(np.int64)
-                n_dist = np.rint(cnt[:, :, 2:].sum(2)).astype(np.int64)
-                del ans
-                mi = base + len(measures)
-                measures.append(f"{item_id}:mean")
-                shares = [f"{item_id}:share:{code}" for code in codes]
-                measures += shares
-                for nn, T, is_mean in (
-                    (n_mean, self.pol["min_scores"], True),
-                    (n_dist, self.pol["min_distribution"], False),
-                ):
-                    hidden = (nn < T).ravel()
-                    if self.complementary:
-                        hidden = self._protect_tree(nn, hidden, T)
-                    uu, ww = np.nonzero(~hidden.reshape(U, W) & (nn > 0))
-                    n = nn[uu, ww]
-                    if is_mean:
-                        frames.append(
-                            (
-                                uu,
-                                ww,
-                                np.zeros_like(uu),
-                                np.full(len(uu), mi),
-                                np.round(cnt[uu, ww, 1] / n, md),
-                                n,
-                            )
-                        )
-                    else:
-                        for j in range(len(codes)):
-                            frames.append(
-                                (
-                                    uu,
-                                    ww,
-                                    np.zeros_like(uu),
-                                    np.full(len(uu), mi + 1 + j),
-                                    np.round(100 * cnt[uu, ww, 2 + j] / n, pd_),
-                                    n,
-                                )
-                            )
-        return frames, measures
+    def _change_frames(self, frames, shown) -> None:
+        """``<construct>:change``: wherever the same mean is shown in a wave and the one before."""
+        md = self.pol["mean_decimals"]
+        rows = [
+            (u, w, c, 1 + (f - 1) * 3 + 2, round(v - shown[(u, c, f, w - 1)][0], md), n)
+            for (u, c, f, w), (v, n) in shown.items()
+            if w > 0 and (u, c, f, w - 1) in shown
+        ]
+        if rows:
+            frames.append(tuple(np.array(col) for col in zip(*rows, strict=True)))
 
-    def _categorical_rows(self, base: int):
+    def _item_frames(self, frames) -> None:
+        md, pd_ = self.pol["mean_decimals"], self.pol["percent_decimals"]
+        for k, per_item in enumerate(self.item_data):
+            for d in per_item:
+                mi = len(self.measures)
+                self.measures.append(f"{d['id']}:mean")
+                self.measures += [f"{d['id']}:share:{code}" for code in d["codes"]]
+                uu, ww = np.nonzero(self.item_pub[:, :, k] & (d["n_valid"] > 0))
+                n = d["n_valid"][uu, ww]
+                zero = np.zeros_like(uu)
+                frames.append((uu, ww, zero, np.full(len(uu), mi), np.round(d["sum"][uu, ww] / n, md), n))
+                uu, ww = np.nonzero(self.share_pub[:, :, k] & (d["n_answered"] > 0))
+                n = d["n_answered"][uu, ww]
+                zero = np.zeros_like(uu)
+                for j in range(len(d["codes"])):
+                    value = np.round(100 * d["counts"][uu, ww, j] / n, pd_)
+                    frames.append((uu, ww, zero, np.full(len(uu), mi + 1 + j), value, n))
+
+    def _categorical_frames(self, frames) -> None:
         """``<item>:share:<code>`` of the cadence and meeting-length items, cut ``all``."""
-        tree, W, U = self.tree, len(self.waves), self.tree.size
-        T, pd_ = self.pol["min_distribution"], self.pol["percent_decimals"]
-        frames, measures = [], []
+        tree, TD, pd_ = self.tree, self.pol["min_distribution"], self.pol["percent_decimals"]
         for role in DISTRIBUTION_ROLES:
             for item in self.survey.items_with_role(role):
                 if item.id not in self._responses.columns:
@@ -648,59 +612,32 @@ class _Cells:
                 codes = list(self.survey.scales[item.scale].allowed)
                 col = self._responses[item.id].astype("object")
                 text = col.where(col.isna(), col.astype("str")).to_numpy(dtype=object)
-                idx = self.team * W + self.wave
-                cnt = np.zeros((U, W, len(codes)))
-                for j, code in enumerate(codes):
-                    hit = (text == str(code)).astype(np.float64)
-                    cnt[:, :, j] = np.bincount(idx, weights=hit, minlength=U * W).reshape(U, W)
-                cnt = tree.rollup(cnt)
-                nn = np.rint(cnt.sum(2)).astype(np.int64)  # those who answered with a code
-                mi = base + len(measures)
-                measures += [f"{item.id}:share:{code}" for code in codes]
-                hidden = (nn < T).ravel()
+                team_cnt = np.stack(
+                    [self._by_team_wave((text == str(code)).astype(np.float64)) for code in codes], axis=2
+                )
+                team_n = team_cnt.sum(axis=2, keepdims=True)
+                cnt = tree.rollup(team_cnt)
+                nn = np.rint(cnt.sum(axis=2)).astype(np.int64)  # those who answered with a code
+                mi = len(self.measures)
+                self.measures += [f"{item.id}:share:{code}" for code in codes]
+                keep = nn >= TD
                 if self.complementary:
-                    hidden = self._protect_tree(nn, hidden, T)
-                uu, ww = np.nonzero(~hidden.reshape(U, W) & (nn > 0))
+                    keep = _suppress.protect_tree(
+                        tree.parent, tree.depth, self.teams, team_n, nn[:, :, None].astype(float), keep, TD
+                    )
+                uu, ww = np.nonzero(keep & (nn > 0))
                 n = nn[uu, ww]
+                zero = np.zeros_like(uu)
                 for j in range(len(codes)):
                     frames.append(
-                        (
-                            uu,
-                            ww,
-                            np.zeros_like(uu),
-                            np.full(len(uu), mi + j),
-                            np.round(100 * cnt[uu, ww, j] / n, pd_),
-                            n,
-                        )
+                        (uu, ww, zero, np.full(len(uu), mi + j), np.round(100 * cnt[uu, ww, j] / n, pd_), n)
                     )
-        return frames, measures
-
-    def _protect_tree(self, nn: np.ndarray, hidden: np.ndarray, T: int) -> np.ndarray:
-        """Complementary suppression over the unit tree only, cells (unit, wave)."""
-        tree, W = self.tree, nn.shape[1]
-        kids = np.flatnonzero(tree.parent >= 0)
-        parents, pidx = np.unique(tree.parent[kids], return_inverse=True)
-        kk, ww = np.meshgrid(np.arange(len(kids)), np.arange(W), indexing="ij")
-        pp, ww2 = np.meshgrid(parents, np.arange(W), indexing="ij")
-        return protect(
-            nn.ravel(),
-            hidden,
-            (pp * W + ww2).ravel(),
-            (pidx[kk] * W + ww).ravel(),
-            (kids[kk] * W + ww).ravel(),
-            T,
-        )
-
-    def _raw(self, item_id: str) -> np.ndarray:
-        return pd.to_numeric(self._responses[item_id], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
 
     def rate_rows(self, invited: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in ("team", "wave", "invited") if c not in invited.columns]
         if missing:
             raise ValueError(f"invited lacks the columns {missing}; it needs team, wave, invited")
-        tree, W = self.tree, len(self.waves)
+        tree, W = self.tree, self.W
         teams = invited["team"].astype("str").map(tree.index)
         waves = invited["wave"].astype("str").map({w: i for i, w in enumerate(self.waves)})
         ok = teams.notna() & waves.notna()
@@ -711,8 +648,10 @@ class _Cells:
             invited["invited"][ok].to_numpy(dtype=np.float64),
         )
         inv = tree.rollup(inv)
-        resp = self.n[:, np.arange(W) * self.F, 0]
-        uu, ww = np.nonzero(inv >= self.pol["min_invited"])
+        layers = np.arange(W) * self.F
+        resp = self.n[:, layers]
+        shown = self.pub[:, layers] & (resp > 0)  # a rate of a hidden count would give the count
+        uu, ww = np.nonzero((inv >= self.pol["min_invited"]) & shown)
         value = np.round(100 * resp[uu, ww] / inv[uu, ww], self.pol["percent_decimals"])
         mi = len(self.measures)
         self.measures.append("response_rate")
@@ -728,7 +667,7 @@ class _Cells:
         )
 
 
-def _audiences(rows: pd.DataFrame, tree: _Tree, cells: _Cells, keep: Iterable[str] | None) -> pd.DataFrame:
+def _audiences(rows: pd.DataFrame, tree: _Tree, cells: _Release, keep: Iterable[str] | None) -> pd.DataFrame:
     """Every audience's rows: the analyst's rows of the units it may see."""
     unit, wave, cut, measure = (rows[c].to_numpy() for c in ("unit", "wave", "cut", "measure"))
     order = np.lexsort((measure, cut, wave, unit))

@@ -11,8 +11,10 @@ each respondent's score on one construct in each wave as an unknown on the scale
 
 .. math:: L n (v - h) \le \sum_{i \in G} t_i \le L n (v + h), \qquad h = \tfrac12 10^{-d}.
 
-(``<construct>:change`` rows are differences of shown means and add nothing.) For every respondent
-it minimises and maximises :math:`t_i` with :func:`scipy.optimize.milp`. A respondent is *singled
+(``<construct>:change`` rows are differences of shown means and add nothing.) The release's mean
+pools the valid answers, so the constraint weighs each respondent by their number of valid items.
+For every respondent it minimises and maximises :math:`t_i` with :func:`scipy.optimize.milp`. A
+respondent is *singled
 out* when their feasible range is narrower than one scale point and differs from the range of
 another member of the smallest published group that contains them; a narrow range shared by the
 whole group is a *group disclosure* (a unanimous or near-unanimous group), counted, not failed.
@@ -92,6 +94,7 @@ def attack(
     sc = score(responses, survey)
     sc = sc[sc["construct"] == construct].reset_index(drop=True)
     has = sc["score"].notna().to_numpy()
+    m = sc["n_items"].to_numpy(dtype=np.float64)
     team = responses["team"].astype(str).to_numpy()
     wave = responses["wave"].astype(str).to_numpy()
     demo = {  # the adversary knows each respondent's demographics and reported cadence
@@ -111,13 +114,14 @@ def attack(
         if len(idx) != int(n):
             raise AssertionError(f"group {w} {u} {c}: {len(idx)} scored respondents, release says n={n}")
         groups.append(idx)
-        lbs.append(math.ceil(L * n * (float(v) - h) - 1e-7))
-        ubs.append(math.floor(L * n * (float(v) + h) + 1e-7))
+        total = float(m[idx].sum())  # the mean pools the valid answers: sum(m_i s_i) / sum(m_i)
+        lbs.append(L * total * (float(v) - h) - 1e-7)
+        ubs.append(L * total * (float(v) + h) + 1e-7)
     res = Attack(audience, construct, int(has.sum()), 0)
     if not groups:
         return res
     R = len(responses)
-    data = np.concatenate([np.ones(len(g)) for g in groups])
+    data = np.concatenate([m[g] for g in groups])
     ri = np.concatenate([np.full(len(g), k) for k, g in enumerate(groups)])
     A = csr_matrix((data, (ri, np.concatenate(groups))), shape=(len(groups), R))
     cons = LinearConstraint(A, np.array(lbs, float), np.array(ubs, float))
