@@ -1,6 +1,6 @@
 """Benchmark: pseudonymise 1,000,000 employee ids.
 
-Compares :func:`toolkit.pseudonym.pseudonymise` (normalisation, one HMAC per distinct id from
+Compares :func:`toolkit.privacy.pseudonym.pseudonymise` (normalisation, one HMAC per distinct id from
 precomputed SHA-256 pad states, mapped back) with the plain baseline
 ``hmac.new(key, id, sha256).hexdigest()`` called once per id in a Python loop, in the same
 process, and checks that both give the same pseudonyms. Run from the repository root::
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from _timing import best_of
 
-from toolkit.pseudonym import pseudonymise
+from toolkit.privacy.pseudonym import pseudonymise
 
 
 def _baseline(ids: list[str], key: bytes) -> list[str]:

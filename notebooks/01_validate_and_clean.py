@@ -26,8 +26,8 @@ from IPython.display import Markdown
 
 import toolkit
 from toolkit import plots
-from toolkit.careless import default_max_longstring
-from toolkit.describe import ingest_summary, quarantine_reasons, screening
+from toolkit.ingest.careless import default_max_longstring
+from toolkit.stats.describe import ingest_summary, quarantine_reasons, screening
 from toolkit.study import ingest_exports, study_key
 
 sns.set_theme(style="whitegrid")

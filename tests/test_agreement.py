@@ -20,8 +20,8 @@ from statsmodels.formula.api import ols
 
 from tests.conftest import ROOT
 from toolkit import InputError, simulate, validate
-from toolkit.agreement import AGREEMENT_COLUMNS, ICC_COLUMNS, agreement, icc, rwg
-from toolkit.scoring import score
+from toolkit.stats.agreement import AGREEMENT_COLUMNS, ICC_COLUMNS, agreement, icc, rwg
+from toolkit.stats.scoring import score
 
 REF = ROOT / "tests" / "reference" / "psychometrics"
 TOL = 1e-6

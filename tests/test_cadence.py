@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 
 from tests.conftest import ROOT
-from toolkit import cadence as cad_mod
-from toolkit._effects import hedges_h, p_adjust
-from toolkit._lmm import TeamSums, fit_reml
-from toolkit._robust import fit_clm
-from toolkit.cadence import COMPARE_COLUMNS, cadence_omnibus, compare_cadence, moderation
+from toolkit.stats import cadence as cad_mod
+from toolkit.stats._effects import hedges_h, p_adjust
+from toolkit.stats._lmm import TeamSums, fit_reml
+from toolkit.stats._robust import fit_clm
+from toolkit.stats.cadence import COMPARE_COLUMNS, cadence_omnibus, compare_cadence, moderation
 
 REF = ROOT / "tests" / "reference" / "cadence"
 OUTCOMES = ["depth", "holding_back", "reliability", "engagement"]

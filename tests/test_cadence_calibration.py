@@ -30,7 +30,7 @@ import pytest
 from scipy import stats
 
 from tests.calibration import depth_scores
-from toolkit.cadence import compare_cadence
+from toolkit.stats.cadence import compare_cadence
 
 N_ORGS = 1000
 TEAMS = 100

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import mini_row, mini_table
 from toolkit import InputError, simulate, validate
-from toolkit.careless import FLAG_COLUMNS, careless_failures, careless_flags, default_max_longstring
+from toolkit.ingest.careless import FLAG_COLUMNS, careless_failures, careless_flags, default_max_longstring
 from toolkit.survey import parse_survey
-from toolkit.validate import to_canonical
+from toolkit.survey.validate import to_canonical
 
 FAILURE_COLUMNS = ["row", "column", "rule", "value", "message"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit import codebook, response_schema, write_codebook
-from toolkit.codebook import CODEBOOK_COLUMNS, codebook_markdown, schema_summary
-from toolkit.schema import RULES
+from toolkit.survey.codebook import CODEBOOK_COLUMNS, codebook_markdown, schema_summary
+from toolkit.survey.schema import RULES
 
 
 def test_codebook_documents_every_canonical_column(survey):

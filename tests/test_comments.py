@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import toolkit
-from toolkit.comments import COMMENT_COLUMNS, release_comments
+from toolkit.privacy.comments import COMMENT_COLUMNS, release_comments
 
 UNITS = pd.DataFrame(
     {

@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 
 from tests.conftest import SAMPLE, SURVEY_PATH
-from toolkit.describe import (
+from toolkit.simulate import pseudonym_key
+from toolkit.stats.describe import (
     INGEST_COLUMNS,
     MEANS_COLUMNS,
     NAIVE_COLUMNS,
@@ -20,7 +21,6 @@ from toolkit.describe import (
     screening,
     team_mean_verdict,
 )
-from toolkit.simulate import pseudonym_key
 from toolkit.study import ingest_exports
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import toolkit
-from toolkit.disclosure import RELEASE_COLUMNS, load_policy, release
+from toolkit.privacy.disclosure import RELEASE_COLUMNS, load_policy, release
 
 
 @pytest.fixture(scope="module")

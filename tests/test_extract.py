@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import SAMPLE
 from toolkit import read_canonical, validate
-from toolkit._extract_write import LIMITS, truncate
-from toolkit._kanon import Generaliser, QuasiIdentifier
 from toolkit.errors import InputError, ToolkitError
-from toolkit.extract import FORMATS, Extract, research_extract, write_extract
+from toolkit.privacy._extract_write import LIMITS, truncate
+from toolkit.privacy._kanon import Generaliser, QuasiIdentifier
+from toolkit.privacy.extract import FORMATS, Extract, research_extract, write_extract
 from toolkit.store import load_waves, store_wave
 
 STORE_WAVES = ("2026Q1", "2026Q2")
@@ -161,7 +161,7 @@ def test_kept_teams_stay_and_are_suppressed_only_where_groups_are_small(response
 
 
 def test_a_greedy_descent_takes_over_with_too_many_recodings(responses, survey, units, monkeypatch):
-    monkeypatch.setattr("toolkit._kanon.MAX_NODES", 1)
+    monkeypatch.setattr("toolkit.privacy._kanon.MAX_NODES", 1)
     ex = research_extract(responses, survey, units=units, rng=1)
     assert (_min_group(ex.data, ex.quasi_identifiers) >= 5).all()
     steps = ex.report[ex.report["step"].isin(["generalise_unit", "merge_categories"])]

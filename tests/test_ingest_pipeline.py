@@ -20,7 +20,7 @@ from toolkit.cli import main
 from toolkit.ingest.pipeline import ingest
 from toolkit.ingest.report import write_ingest_report
 from toolkit.simulate import pseudonym_key
-from toolkit.validate import to_canonical
+from toolkit.survey.validate import to_canonical
 
 KEY = pseudonym_key(2026)
 WAVE = "2026Q1"

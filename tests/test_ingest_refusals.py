@@ -20,7 +20,7 @@ from toolkit import InputError, StoreError, load_quarantine, load_waves
 from toolkit.cli import main
 from toolkit.errors import SecretKeyError
 from toolkit.ingest.pipeline import ingest
-from toolkit.pseudonym import key_fingerprint, pseudonymise
+from toolkit.privacy.pseudonym import key_fingerprint, pseudonymise
 from toolkit.simulate import pseudonym_key
 from toolkit.store import manifest
 

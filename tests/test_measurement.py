@@ -84,7 +84,7 @@ def test_cli_score_writes_scores_and_the_measurement_report(tmp_path, survey):
 
 def test_item_summary_is_item_statistics_and_loadings_per_construct(valid, survey):
     from toolkit import item_statistics, loadings
-    from toolkit.measurement import item_summary
+    from toolkit.stats.measurement import item_summary
 
     items = item_summary(valid, survey)
     assert list(items.columns) == [

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
-from toolkit.policy import team_policy
+from toolkit.stats.policy import team_policy
 
 
 def test_matches_the_reference_data_modal_cadence():

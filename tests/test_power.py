@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from tests.conftest import ROOT
-from toolkit.power import power, simulated_power
+from toolkit.stats.power import power, simulated_power
 
 REF = ROOT / "tests" / "reference" / "cadence" / "power_mde.csv"
 GRID = {"teams_per_arm": np.arange(10, 201, 5), "team_size": np.arange(4, 13), "icc": [0, 0.05, 0.1, 0.2]}

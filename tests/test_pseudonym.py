@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.errors import SecretKeyError
-from toolkit.pseudonym import ENV_VAR, check_key_location, load_key, pseudonymise
+from toolkit.privacy.pseudonym import ENV_VAR, check_key_location, load_key, pseudonymise
 
 KEY = b"5f2b7c0e9a1d4e6f8b3c2a1d0e9f8a7b"
 OTHER_KEY = b"0123456789abcdef0123456789abcdef"

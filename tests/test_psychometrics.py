@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from toolkit import InputError
-from toolkit.psychometrics import (
+from toolkit.stats.psychometrics import (
     ITEM_STATISTICS_COLUMNS,
     LOADINGS_COLUMNS,
     RELIABILITY_COLUMNS,

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SAMPLE
-from toolkit._public_key import SAMPLE_FILES, check_public_key, content_sha256, is_sample_file, sample_key
 from toolkit.errors import SecretKeyError
+from toolkit.privacy._public_key import (
+    SAMPLE_FILES,
+    check_public_key,
+    content_sha256,
+    is_sample_file,
+    sample_key,
+)
 from toolkit.simulate import pseudonym_key
 
 
@@ -15,7 +21,9 @@ def test_the_list_of_sample_files_is_the_sample():
         p.relative_to(SAMPLE).as_posix(): content_sha256(p)
         for p in [*SAMPLE.glob("exports/*"), *SAMPLE.glob("responses_*.csv")]
     }
-    assert found == SAMPLE_FILES, "data/sample changed (make sample): update toolkit._public_key.SAMPLE_FILES"
+    assert found == SAMPLE_FILES, (
+        "data/sample changed (make sample): update toolkit.privacy._public_key.SAMPLE_FILES"
+    )
 
 
 def test_the_sample_is_recognised_by_content_not_by_path(tmp_path):

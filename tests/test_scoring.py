@@ -11,9 +11,9 @@ import yaml
 
 from tests.conftest import ROOT, SAMPLE, mini_row, mini_table
 from toolkit import InputError, read_canonical, validate
-from toolkit.scoring import SCORE_COLUMNS, SUMMARY_COLUMNS, item_block, score, summarise
+from toolkit.stats.scoring import SCORE_COLUMNS, SUMMARY_COLUMNS, item_block, score, summarise
 from toolkit.survey import CADENCE_CODES, parse_survey
-from toolkit.validate import to_canonical
+from toolkit.survey.validate import to_canonical
 
 
 def canonical(survey, *rows: dict) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from toolkit.scrub import scrub_text
+from toolkit.privacy.scrub import scrub_text
 
 
 def test_emails_any_shape_and_listed_ones_are_replaced():
@@ -23,7 +23,7 @@ def test_names_whole_words_case_insensitive_longest_first():
 
 
 def test_roster_words_hide_first_names_but_not_the_words_they_spell():
-    from toolkit.scrub import roster_words
+    from toolkit.privacy.scrub import roster_words
 
     roster = pd.DataFrame({"name": ["Will Brown", "Zeynep Xu", "Lars Ek"], "email": ["wb@corp.example"] * 3})
     words = roster_words(roster)
@@ -66,7 +66,7 @@ def _regex_scrub_text(
 ):
     import re
 
-    from toolkit.scrub import EMAIL_PATTERN
+    from toolkit.privacy.scrub import EMAIL_PATTERN
 
     def words(name):
         return "(?i:" + r"\s+".join(map(re.escape, name.split())) + ")"
@@ -251,7 +251,7 @@ def _tricky_comments(n: int, seed: int) -> list[str]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_lookups_equal_the_regex_on_generated_comments(seed):
-    from toolkit.scrub import roster_words
+    from toolkit.privacy.scrub import roster_words
 
     roster = pd.DataFrame({"name": TRICKY_ROSTER, "email": (TRICKY_EMAILS * 10)[: len(TRICKY_ROSTER)]})
     words = roster_words(roster)
@@ -294,7 +294,7 @@ def test_lookups_equal_the_regex_on_arbitrary_text():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from toolkit.scrub import roster_words
+    from toolkit.privacy.scrub import roster_words
 
     words = roster_words(
         pd.DataFrame({"name": TRICKY_ROSTER, "email": TRICKY_EMAILS * 4 + TRICKY_EMAILS[:3]})
@@ -340,7 +340,7 @@ def test_fold_is_the_regex_case_rule():
 
     import numpy as np
 
-    from toolkit._textscan import tables
+    from toolkit.privacy._textscan import tables
 
     word, space, fold, hazard = tables()
     n = sys.maxunicode + 1

@@ -26,7 +26,7 @@ from scipy import stats
 
 from tests.conftest import ROOT
 from toolkit import score, simulate, validate
-from toolkit.switches import Switches, cadence_switches
+from toolkit.stats.switches import Switches, cadence_switches
 
 REF = ROOT / "tests" / "reference" / "cadence"
 TOL = 1e-10  # absolute, estimates and interval bounds

@@ -51,7 +51,7 @@ import pandas as pd
 import pytest
 
 from tests.calibration import depth_scores
-from toolkit.switches import cadence_switches
+from toolkit.stats.switches import cadence_switches
 
 N_ORGS = 300
 TEAMS = 60

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import mini_row, mini_table
 from toolkit import InputError, canonical_dtypes, response_schema, validate
-from toolkit.schema import RULES
-from toolkit.validate import to_canonical
+from toolkit.survey.schema import RULES
+from toolkit.survey.validate import to_canonical
 
 
 def test_sample_validates_to_canonical_rows_and_planted_mess(survey, sample_table):
@@ -261,7 +261,7 @@ def test_any_corruption_ends_valid_or_quarantined(mini_survey, cells):
 
 
 def test_clean_codes_take_the_arrow_cast_and_agree_with_the_exact_path():
-    from toolkit.validate import _arrow_int8, _to_int8
+    from toolkit.survey.validate import _arrow_int8, _to_int8
 
     clean = pd.Series(["1", "5", None, "9", "03"] * 3, dtype="str", index=range(10, 25))
     fast = _arrow_int8(clean)
@@ -274,8 +274,8 @@ def test_clean_codes_take_the_arrow_cast_and_agree_with_the_exact_path():
 
 
 def test_validate_typed_is_the_second_half_of_validate(survey, sample_table):
-    from toolkit.schema import response_schema, without_rule
-    from toolkit.validate import to_canonical, validate_typed
+    from toolkit.survey.schema import response_schema, without_rule
+    from toolkit.survey.validate import to_canonical, validate_typed
 
     table = sample_table
     whole = validate(table, survey)

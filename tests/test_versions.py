@@ -10,7 +10,7 @@ import yaml
 
 from tests.conftest import SURVEY_PATH
 from toolkit.survey import load_survey, parse_survey
-from toolkit.versions import (
+from toolkit.survey.versions import (
     CHANGES,
     comparable_constructs,
     comparable_items,

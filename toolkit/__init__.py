@@ -7,12 +7,26 @@ The public API is named here once; everything else is private to its module.
 >>> schema = toolkit.response_schema(survey)
 """
 
-from toolkit.agreement import agreement, icc, rwg
-from toolkit.cadence import cadence_omnibus, compare_cadence, moderation
-from toolkit.careless import careless_failures, careless_flags
-from toolkit.codebook import codebook, write_codebook
-from toolkit.comments import release_comments
-from toolkit.describe import (
+from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
+from toolkit.forms import FORMATS as FORM_FORMATS
+from toolkit.forms import export_form, to_html, to_limesurvey_tsv, to_qualtrics_txt, to_xlsform
+from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
+from toolkit.ingest.careless import careless_failures, careless_flags
+from toolkit.privacy.comments import release_comments
+from toolkit.privacy.disclosure import load_policy, release
+from toolkit.privacy.extract import Extract, research_extract, write_extract
+from toolkit.privacy.pseudonym import load_key, pseudonymise
+from toolkit.privacy.scrub import scrub_text
+from toolkit.report import (
+    manager_report,
+    organisation_report,
+    write_manager_reports,
+    write_organisation_report,
+)
+from toolkit.simulate import SimulatedOrg, simulate
+from toolkit.stats.agreement import agreement, icc, rwg
+from toolkit.stats.cadence import cadence_omnibus, compare_cadence, moderation
+from toolkit.stats.describe import (
     cadence_means,
     ingest_summary,
     naive_comparison,
@@ -20,33 +34,19 @@ from toolkit.describe import (
     screening,
     team_mean_verdict,
 )
-from toolkit.disclosure import load_policy, release
-from toolkit.errors import InputError, SecretKeyError, StoreError, SurveyError, ToolkitError
-from toolkit.extract import Extract, research_extract, write_extract
-from toolkit.forms import FORMATS as FORM_FORMATS
-from toolkit.forms import export_form, to_html, to_limesurvey_tsv, to_qualtrics_txt, to_xlsform
-from toolkit.ingest import IngestResult, ingest, read_canonical, read_export
-from toolkit.measurement import measurement_summary
-from toolkit.policy import team_policy
-from toolkit.power import power, simulated_power
-from toolkit.pseudonym import load_key, pseudonymise
-from toolkit.psychometrics import construct_correlations, item_statistics, loadings, reliability
-from toolkit.report import (
-    manager_report,
-    organisation_report,
-    write_manager_reports,
-    write_organisation_report,
-)
-from toolkit.schema import canonical_dtypes, response_schema
-from toolkit.scoring import item_block, score, summarise
-from toolkit.scrub import scrub_text
-from toolkit.simulate import SimulatedOrg, simulate
+from toolkit.stats.measurement import measurement_summary
+from toolkit.stats.policy import team_policy
+from toolkit.stats.power import power, simulated_power
+from toolkit.stats.psychometrics import construct_correlations, item_statistics, loadings, reliability
+from toolkit.stats.scoring import item_block, score, summarise
+from toolkit.stats.switches import Switches, cadence_switches
 from toolkit.store import load_quarantine, load_waves, store_wave
 from toolkit.study import Study, Truth, ingest_exports, load_study, load_truth, study_key
 from toolkit.survey import Survey, load_survey
-from toolkit.switches import Switches, cadence_switches
-from toolkit.validate import Validation, validate
-from toolkit.versions import comparable_constructs, comparable_items, diff_surveys, format_diff
+from toolkit.survey.codebook import codebook, write_codebook
+from toolkit.survey.schema import canonical_dtypes, response_schema
+from toolkit.survey.validate import Validation, validate
+from toolkit.survey.versions import comparable_constructs, comparable_items, diff_surveys, format_diff
 
 __all__ = [
     "FORM_FORMATS",

@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from toolkit._io import atomic_write, atomic_write_text
-from toolkit.codebook import write_codebook
 from toolkit.errors import InputError, SurveyError, ToolkitError
 from toolkit.ingest import FORMATS, read_canonical
 from toolkit.survey import load_survey
-from toolkit.validate import validate
+from toolkit.survey.codebook import write_codebook
+from toolkit.survey.validate import validate
 
 __all__ = ["main"]
 
@@ -192,7 +192,7 @@ def survey_export(file: Path, to: str, out: str, policy_file: Path | None) -> No
 def survey_diff(old: Path, new: Path) -> None:
     """List added, removed and reworded items between two survey versions, and which scores stay
     comparable across the change (from the items' lineage: replaces, comparable)."""
-    from toolkit.versions import comparable_constructs, diff_surveys, format_diff
+    from toolkit.survey.versions import comparable_constructs, diff_surveys, format_diff
 
     before, after = load_survey(old), load_survey(new)
     _console().print(
@@ -395,7 +395,7 @@ def _check_wave_and_zone(wave: str, timezone: str) -> None:
     import re
 
     from toolkit.ingest.export import check_timezone
-    from toolkit.schema import WAVE_PATTERN
+    from toolkit.survey.schema import WAVE_PATTERN
 
     if not re.match(WAVE_PATTERN, wave):
         raise click.BadParameter(f"a wave looks like 2026Q3; got {wave!r}", param_hint="'--wave'")
@@ -481,7 +481,7 @@ def ingest_cmd(
     --anonymous --team-column COL an export without identity is stored with random respondent ids.
     """
     from toolkit.ingest.pipeline import ingest
-    from toolkit.pseudonym import check_key_location, load_key
+    from toolkit.privacy.pseudonym import check_key_location, load_key
 
     _check_ingest_mode(anonymous, team_column, roster, new_key)
     if not anonymous and (teams_file is not None or units_file is not None):
@@ -579,10 +579,10 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
     """
     import warnings
 
-    from toolkit._markdown import md_table
-    from toolkit.measurement import CUTOFFS, item_summary, measurement_summary
-    from toolkit.psychometrics import construct_correlations
-    from toolkit.scoring import score
+    from toolkit.report._markdown import md_table
+    from toolkit.stats.measurement import CUTOFFS, item_summary, measurement_summary
+    from toolkit.stats.psychometrics import construct_correlations
+    from toolkit.stats.scoring import score
     from toolkit.store import load_waves, manifest
 
     s = load_survey(survey_file)
@@ -763,9 +763,9 @@ def compare_cmd(
     """Compare cadences (weekly vs monthly by default) with team clustering taken into account."""
     import numpy as np
 
-    from toolkit.cadence import compare_cadence
     from toolkit.plots import forest_plot
-    from toolkit.scoring import score
+    from toolkit.stats.cadence import compare_cadence
+    from toolkit.stats.scoring import score
     from toolkit.store import load_waves
     from toolkit.units import ancestor
 
@@ -899,7 +899,7 @@ def power_cmd(
     distribution: str,
 ) -> None:
     """Plan a study: minimum detectable effect, or teams needed (design effect 1 + (m - 1) ICC)."""
-    from toolkit.power import power
+    from toolkit.stats.power import power
 
     if bool(teams) == bool(effect):
         raise click.UsageError("give --teams-per-arm or --effect (one of them)")
@@ -921,8 +921,8 @@ def power_cmd(
 def _build_release(store_dir: Path, survey, units_file: Path, roster: Path | None, policy_file: Path | None):
     """The release and the comment release of every stored wave; response rates when a roster gives
     headcounts, and the roster's names and emails scrubbed from the comments."""
-    from toolkit.comments import release_comments
-    from toolkit.disclosure import load_policy, release
+    from toolkit.privacy.comments import release_comments
+    from toolkit.privacy.disclosure import load_policy, release
     from toolkit.store import load_waves
 
     units = _read_table(units_file, required=("unit", "parent", "kind"), what="units")
@@ -1073,7 +1073,7 @@ def extract_cmd(
     match rows: give a researcher one extract). Free text, submission times and durations are not
     extracted. extract_report.md says what was generalised or suppressed.
     """
-    from toolkit.extract import research_extract, write_extract
+    from toolkit.privacy.extract import research_extract, write_extract
     from toolkit.store import load_waves
 
     s = load_survey(survey_file)
@@ -1208,7 +1208,7 @@ def run_cmd(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from toolkit.pseudonym import check_key_location, load_key
+    from toolkit.privacy.pseudonym import check_key_location, load_key
     from toolkit.study import ingest_exports
 
     out = _console()
@@ -1386,7 +1386,7 @@ def _run_summary(out, out_dir, store, release_file, wave, executed, timings, sta
 
 
 def _read_table(path: Path, *, required: tuple[str, ...], what: str = "table"):
-    from toolkit._tables import read_table
+    from toolkit._io import read_table
 
     return read_table(path, what=what, required=required)
 

@@ -15,7 +15,7 @@ for a wave ingested without identity: its respondent ids are random and link not
 ingest recorded about the wave (such as its window of submission times).
 
 The pseudonym key is never stored. The manifest keeps its fingerprint, a keyed hash of a constant
-(:func:`toolkit.pseudonym.key_fingerprint`), under ``"pseudonyms"``: ``key_fingerprint`` (the key of
+(:func:`toolkit.privacy.pseudonym.key_fingerprint`), under ``"pseudonyms"``: ``key_fingerprint`` (the key of
 the current series) and ``series``, one entry per pseudonym series (``series``, ``key_fingerprint``,
 ``first_wave``, ``started_at``, ``new_key``). A wave pseudonymised with another key is refused
 (:func:`check_key`), unless the caller starts a new series on purpose (``new_key``, the CLI's
@@ -69,8 +69,8 @@ import pyarrow.parquet as pq
 
 from toolkit._io import atomic_write, atomic_write_text, private_folder
 from toolkit.errors import StoreError
-from toolkit.schema import WAVE_PATTERN, canonical_dtypes, response_schema
 from toolkit.survey import Survey
+from toolkit.survey.schema import WAVE_PATTERN, canonical_dtypes, response_schema
 
 __all__ = [
     "FORMAT_VERSION",
@@ -154,7 +154,7 @@ def store_wave(
         Rows read from the export; when given, it must equal
         ``len(valid) + len(quarantine)``.
     key_fingerprint : str, optional
-        :func:`toolkit.pseudonym.key_fingerprint` of the key that made the pseudonyms (never the
+        :func:`toolkit.privacy.pseudonym.key_fingerprint` of the key that made the pseudonyms (never the
         key). It must be that of the store's current series (:func:`check_key`).
     new_key : bool, default False
         Start a new pseudonym series when ``key_fingerprint`` differs from the current one.
@@ -312,7 +312,7 @@ def check_key(
     ----------
     store : str or Path
     key_fingerprint : str
-        :func:`toolkit.pseudonym.key_fingerprint` of the key about to be used.
+        :func:`toolkit.privacy.pseudonym.key_fingerprint` of the key about to be used.
     new_key : bool, default False
         Accept a different key: a new pseudonym series starts with the next wave written.
 

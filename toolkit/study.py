@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit._tables import read_table
-from toolkit.disclosure import release as _release
+from toolkit._io import read_table
 from toolkit.errors import InputError, StoreError
 from toolkit.ingest.export import detect_format
 from toolkit.ingest.pipeline import IngestResult, ingest
-from toolkit.scoring import score
+from toolkit.privacy.disclosure import release as _release
+from toolkit.stats.scoring import score
 from toolkit.store import linkage, load_waves, manifest
 from toolkit.survey import Survey, load_survey
 from toolkit.units import ancestor
@@ -220,7 +220,7 @@ def study_key(key: str | Path | None) -> bytes:
         ``None``: the public key of the synthetic sample, :func:`toolkit.simulate.pseudonym_key`
         of its seed 2026, **only for data/sample**: :func:`toolkit.ingest` refuses it for any
         file that is not one of the sample's (recognised by content, see
-        :mod:`toolkit._public_key`) and asks for a key file or ``ONEONONE_KEY`` instead;
+        :mod:`toolkit.privacy._public_key`) and asks for a key file or ``ONEONONE_KEY`` instead;
         ``"env"``: the secret in the environment variable ``ONEONONE_KEY``; anything else: the
         path of a key file. Either way :func:`toolkit.load_key` checks it, and the key itself
         never appears in a notebook or its output.
@@ -236,7 +236,7 @@ def study_key(key: str | Path | None) -> bytes:
     >>> study_key(None) == pseudonym_key(2026)
     True
     """
-    from toolkit.pseudonym import load_key
+    from toolkit.privacy.pseudonym import load_key
     from toolkit.simulate import pseudonym_key
 
     if key is None:

@@ -5,7 +5,7 @@ The steps, in order, the same for every input (a platform export or a canonical 
 1. refuse what cannot be right before reading: a key other than the one that pseudonymised the
    stored waves (:func:`toolkit.store.check_key`; ``new_key=True`` starts a new series on
    purpose), and the synthetic sample's public key for anything but the sample's files
-   (:mod:`toolkit._public_key`);
+   (:mod:`toolkit.privacy._public_key`);
 2. read the export with the reader for its platform (:func:`toolkit.ingest.read_export`),
    which drops direct identifiers and maps headers and answer labels to the survey; refuse an
    export that lacks a column the survey requires, or that has nothing to tell who answered;
@@ -19,7 +19,7 @@ The steps, in order, the same for every input (a platform export or a canonical 
 4. refuse an export whose submission times fall outside the wave's window
    (:mod:`toolkit.ingest.window`) unless ``allow_outside_window``;
 5. resolve duplicate submissions (the last complete one is kept) and flag careless responses
-   (:mod:`toolkit.careless`), then validate the rest against the survey's schema;
+   (:mod:`toolkit.ingest.careless`), then validate the rest against the survey's schema;
 6. quarantine every row with any failure, with all its reasons (the quarantine keeps the
    canonical columns only: never an identifier column), and store the wave with its
    quarantine atomically (:mod:`toolkit.store`); write the ingest report.
@@ -42,17 +42,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit._public_key import check_public_key
-from toolkit.careless import careless_failures, careless_flags
 from toolkit.errors import InputError
+from toolkit.ingest.careless import careless_failures, careless_flags
 from toolkit.ingest.export import Export, read_export
 from toolkit.ingest.window import Window, outside_window, wave_window
-from toolkit.pseudonym import key_fingerprint, normalise_ids, pseudonymise
-from toolkit.schema import WAVE_PATTERN, response_schema, without_rule
-from toolkit.scrub import Scrubber, roster_words
+from toolkit.privacy._public_key import check_public_key
+from toolkit.privacy.pseudonym import key_fingerprint, normalise_ids, pseudonymise
+from toolkit.privacy.scrub import Scrubber, roster_words
 from toolkit.store import check_key, file_sha256, manifest, store_wave
 from toolkit.survey import METADATA_COLUMNS, Survey
-from toolkit.validate import FAILURE_COLUMNS, Validation, to_canonical, validate_typed
+from toolkit.survey.schema import WAVE_PATTERN, response_schema, without_rule
+from toolkit.survey.validate import FAILURE_COLUMNS, Validation, to_canonical, validate_typed
 
 __all__ = ["IngestResult", "ingest"]
 
@@ -467,7 +467,7 @@ def _table(
     Returns the table (exactly the canonical columns: no identifier passes), the failures of
     respondents not in the roster, and whether the teams are the file's own (a pseudonymised
     canonical file: the schema then checks them against the roster). Free text is scrubbed by
-    ``scrub`` (:class:`toolkit.scrub.Scrubber` of the whole roster: every wave's people) of its
+    ``scrub`` (:class:`toolkit.privacy.scrub.Scrubber` of the whole roster: every wave's people) of its
     names and of anything shaped like an e-mail address.
     """
     raw = read.table

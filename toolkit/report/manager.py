@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._io import atomic_write_text
-from toolkit.disclosure import load_policy
+from toolkit.privacy.disclosure import load_policy
 from toolkit.report import _svg
 from toolkit.report._common import (
     Units,

@@ -51,7 +51,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from toolkit.errors import InputError
-from toolkit.scoring import item_block
+from toolkit.stats.scoring import item_block
 from toolkit.survey import Survey
 
 __all__ = [

@@ -21,7 +21,7 @@ What an extract contains, and why:
   cannot be removed reliably.
 - The quasi-identifiers (the unit or team, and the survey's demographic items) are generalised
   until every combination of them holds at least ``k`` respondents in every wave: see
-  :mod:`toolkit._kanon` for the procedure. The check is per wave because each wave is a table of
+  :mod:`toolkit.privacy._kanon` for the procedure. The check is per wave because each wave is a table of
   its own with one row per person. A wave with fewer than ``k`` rows is dropped. When every unit
   ends up as the organisation, the ``unit`` column (one value) is dropped and the report says
   so: the units could not be kept at the level asked for without breaking ``k``.
@@ -51,10 +51,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit._kanon import Generaliser, QuasiIdentifier
-from toolkit.codebook import codebook as survey_codebook
 from toolkit.errors import InputError, ToolkitError
+from toolkit.privacy._kanon import Generaliser, QuasiIdentifier
 from toolkit.survey import Survey
+from toolkit.survey.codebook import codebook as survey_codebook
 from toolkit.units import KINDS
 
 __all__ = ["FORMATS", "LEVELS", "Extract", "research_extract", "write_extract"]
@@ -307,7 +307,7 @@ def write_extract(extract: Extract, out_dir: str | Path, *, to: str) -> list[Pat
     ToolkitError
         When ``to`` is not one of :data:`FORMATS`.
     """
-    from toolkit._extract_write import write_files
+    from toolkit.privacy._extract_write import write_files
 
     if not isinstance(extract, Extract):
         raise TypeError(f"extract must be an Extract (research_extract), got {type(extract).__name__}")

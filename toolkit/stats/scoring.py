@@ -6,7 +6,7 @@ of the valid items after reverse keying), the number of valid items, the score o
 scale and the share of favourable answers. :func:`summarise` aggregates it per group the
 way survey platforms report: the mean, the 0-100 mean and percent favourable.
 :func:`item_block` gives a construct's items, scored the same way, for
-:mod:`toolkit.psychometrics` and :mod:`toolkit.agreement`.
+:mod:`toolkit.stats.psychometrics` and :mod:`toolkit.stats.agreement`.
 
 Percent favourable is defined as Culture Amp and Qualtrics EX define it for a factor: the
 share of all valid item answers to the construct's questions that fall in the scale's

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from toolkit.errors import SurveyError
-from toolkit.survey import (
+from toolkit.survey.definition import (
     CADENCE_CODES,
     METADATA_COLUMNS,
     ROLES,

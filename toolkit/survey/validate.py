@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from toolkit.errors import InputError
-from toolkit.schema import canonical_dtypes, frame_rules, response_schema
 from toolkit.survey import Survey
+from toolkit.survey.schema import canonical_dtypes, frame_rules, response_schema
 
 __all__ = ["Validation", "to_canonical", "validate"]
 

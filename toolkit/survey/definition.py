@@ -254,6 +254,6 @@ def parse_survey(text: str, *, path: str | Path | None = None) -> Survey:
         raise SurveyError(f"invalid YAML{col}: {problem}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise SurveyError(f"invalid YAML: {exc}", path=path) from None
-    from toolkit._survey_yaml import Parser
+    from toolkit.survey._yaml import Parser
 
     return Parser(path, root).survey(data)

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit.careless import FLAG_COLUMNS, careless_flags
-from toolkit.measurement import CUTOFFS
+from toolkit.ingest.careless import FLAG_COLUMNS, careless_flags
+from toolkit.stats.measurement import CUTOFFS
 from toolkit.store import load_quarantine, load_waves, manifest
 from toolkit.survey import Survey
-from toolkit.validate import to_canonical
+from toolkit.survey.validate import to_canonical
 
 __all__ = [
     "INGEST_COLUMNS",
@@ -162,7 +162,7 @@ def screening(
     DataFrame
         One row per row read: ``wave``, ``status`` (``stored`` or ``quarantined``),
         ``reasons`` (empty for stored rows), then the columns of
-        :data:`toolkit.careless.FLAG_COLUMNS`. No respondent identifiers.
+        :data:`toolkit.ingest.careless.FLAG_COLUMNS`. No respondent identifiers.
 
     Examples
     --------
@@ -402,7 +402,7 @@ def _outcome(scores: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray, n
 def team_mean_verdict(summary: pd.DataFrame, *, cutoffs: Mapping[str, float] = CUTOFFS) -> pd.DataFrame:
     r"""Does a team's mean mean something? One verdict per construct, from :func:`measurement_summary`.
 
-    The conventional cut-offs (:data:`toolkit.measurement.CUTOFFS`, LeBreton & Senter 2008)
+    The conventional cut-offs (:data:`toolkit.stats.measurement.CUTOFFS`, LeBreton & Senter 2008)
     applied in order, the first that holds giving the verdict:
 
     1. ``unreliable scale``: coefficient alpha below ``cutoffs["raw_alpha"]`` (0.70): the

@@ -19,7 +19,7 @@ threshold can still be read exactly, including a group where everybody gave the 
 tests' integer-programming adversary (``tests/privacy``) checks it, solving for every
 respondent's answers and scores from all the rows a view holds.
 
-How (per wave and measure family; :mod:`toolkit._suppress` holds the rules):
+How (per wave and measure family; :mod:`toolkit.privacy._suppress` holds the rules):
 
 1. **Thresholds.** A number is published only when its group reaches the policy's threshold:
    ``min_scores`` (5) respondents for means and favourable shares, ``min_distribution`` (10) for
@@ -62,8 +62,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from toolkit import _suppress
-from toolkit.scoring import score
+from toolkit.privacy import _suppress
+from toolkit.stats.scoring import score
 from toolkit.survey import Survey
 
 __all__ = [

@@ -7,7 +7,7 @@ the item were dropped; :func:`loadings` gives the one-factor minres loadings, so
 author sees a weak item; :func:`construct_correlations` correlates construct scores.
 
 The item block is a DataFrame of numeric item columns, one row per respondent, missing
-answers as NA, reverse-keyed items already reversed (:func:`toolkit.scoring.item_block`
+answers as NA, reverse-keyed items already reversed (:func:`toolkit.stats.scoring.item_block`
 builds it from a response table and a survey). Missing data are handled as
 ``psych::alpha`` does by default (``use="pairwise"``): every covariance uses the rows where
 both items are answered, so nothing is dropped listwise.

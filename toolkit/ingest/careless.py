@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError
-from toolkit.schema import condition_holds
 from toolkit.survey import Item, Survey
+from toolkit.survey.schema import condition_holds
 
 __all__ = ["FLAG_COLUMNS", "careless_failures", "careless_flags", "default_max_longstring"]
 
@@ -174,7 +174,7 @@ def careless_flags(
             complete; ties of ``submitted_at`` go to the later row, and a missing
             ``submitted_at`` counts as earliest. *Complete* means every required item is
             answered (not-applicable codes count), where an item with ``ask_if`` is
-            required only when its condition holds (:func:`toolkit.schema.condition_holds`;
+            required only when its condition holds (:func:`toolkit.survey.schema.condition_holds`;
             not when the item it depends on is unanswered). A row with a missing
             ``respondent`` or ``wave`` is never a duplicate.
 
@@ -573,7 +573,7 @@ def _check_table(responses: pd.DataFrame, survey: Survey) -> None:
                 needed.append(it.ask_if.item)
     needed = list(dict.fromkeys(needed))
     _require_columns(responses, needed, f"responses to survey {survey.id!r} version {survey.version}")
-    hint = "convert the table with toolkit.validate.to_canonical (or toolkit.validate) first"
+    hint = "convert the table with toolkit.survey.validate.to_canonical (or toolkit.validate) first"
     for it in survey.items:
         if it.kind == "ordinal" and it.role != "team":
             dtype = responses[it.id].dtype

@@ -1,4 +1,4 @@
-r"""Disclosure control by respondent sets (private to :mod:`toolkit.disclosure`).
+r"""Disclosure control by respondent sets (private to :mod:`toolkit.privacy.disclosure`).
 
 Every published number is a linear function of the answers of one set of respondents. An attacker
 who sees several numbers can combine them linearly, and learns about a *small* set of people

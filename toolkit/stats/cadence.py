@@ -18,7 +18,7 @@ a single wave (follow teams across waves with the panel tools instead). Every mo
 on the complete cases of its variables (R's ``na.omit``).
 
 **Cadence** is either the person's own answer (``cadence="reported"``) or the team's policy
-(``cadence="policy"``: the modal report of the team in the wave, :func:`toolkit.policy.team_policy`,
+(``cadence="policy"``: the modal report of the team in the wave, :func:`toolkit.stats.policy.team_policy`,
 computed from all rows of ``scores``, ties to the more frequent cadence). The reference level
 is monthly (as in the R reference); levels without data are left out of the model.
 
@@ -35,11 +35,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit._effects import P_ADJUST, hedges_g
-from toolkit._effects import p_adjust as _p_adjust
-from toolkit._lmm import LmmFit, TeamSums, fit_reml, t_interval
-from toolkit._robust import fit_clm, fit_ols
-from toolkit.policy import team_policy
+from toolkit.stats._effects import P_ADJUST, hedges_g
+from toolkit.stats._effects import p_adjust as _p_adjust
+from toolkit.stats._lmm import LmmFit, TeamSums, fit_reml, t_interval
+from toolkit.stats._robust import fit_clm, fit_ols
+from toolkit.stats.policy import team_policy
 from toolkit.survey import CADENCE_CODES
 
 __all__ = ["CADENCE_PER_MONTH", "COMPARE_COLUMNS", "cadence_omnibus", "compare_cadence", "moderation"]
@@ -83,7 +83,7 @@ def compare_cadence(
         covariates + (1 | team), REML = TRUE)``; ``V = vcov(fit)``. Inference: t with
         **Satterthwaite** df as ``lmerTest::contest1D(fit, L, ddf = "Satterthwaite")``
         (its Hessian taken analytically rather than numerically). The fit uses team sums only
-        (:mod:`toolkit._lmm`): 200,000 people in 25,000 teams take well under a second.
+        (:mod:`toolkit.stats._lmm`): 200,000 people in 25,000 teams take well under a second.
     ``"ols_cluster"``
         OLS with the cluster-robust (by team) CR1 covariance, ``sandwich::vcovCL(lm(...),
         cluster = ~team, type = "HC1")`` :math:`= \frac{G}{G-1}\frac{N-1}{N-K} B M B`;
@@ -101,7 +101,7 @@ def compare_cadence(
         join ``toolkit.item_block(responses, survey, "depth")["depth_why"]`` (which also
         reverses reverse-keyed items); its observed codes are the ordered categories.
 
-    The standardised effect ``g`` is Hedges' (2007) g for cluster designs (:mod:`toolkit._effects`):
+    The standardised effect ``g`` is Hedges' (2007) g for cluster designs (:mod:`toolkit.stats._effects`):
     :math:`g = J(h)\,\hat\Delta/\sqrt{\hat\tau^2 + \hat\sigma^2}` with the between- and
     within-team variances of the fitted model (``"lmm"``) or of a one-way random-effects
     (REML, intercept-only) decomposition of the outcome on the rows used (``"ols_cluster"``,

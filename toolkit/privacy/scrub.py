@@ -9,7 +9,7 @@ roster's, then anything shaped like one), then every roster name as a whole word
 first. Built from a whole roster and applied to every comment, such an expression costs rows
 times names (a million comments against a million-person roster took 43 s). :class:`Scrubber`
 finds the same matches with lookups instead: comments without an ``@`` cannot hold an address,
-and names are looked up token by token (:mod:`toolkit._textscan`); the tests compare both on
+and names are looked up token by token (:mod:`toolkit.privacy._textscan`); the tests compare both on
 generated comments.
 """
 
@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit._textscan import NameMatcher, decode, fold_map
+from toolkit.privacy._textscan import NameMatcher, decode, fold_map
 
 __all__ = ["EMAIL_PATTERN", "Scrubber", "roster_words", "scrub_text"]
 

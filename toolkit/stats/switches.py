@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit.policy import team_policy
+from toolkit.stats.policy import team_policy
 
 __all__ = ["Switches", "cadence_switches"]
 

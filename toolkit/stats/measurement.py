@@ -20,9 +20,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from toolkit.agreement import agreement, icc
-from toolkit.psychometrics import item_statistics, loadings, reliability
-from toolkit.scoring import item_block, score
+from toolkit.stats.agreement import agreement, icc
+from toolkit.stats.psychometrics import item_statistics, loadings, reliability
+from toolkit.stats.scoring import item_block, score
 from toolkit.survey import Survey
 
 __all__ = ["CUTOFFS", "item_summary", "measurement_summary"]

@@ -13,9 +13,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from toolkit._io import atomic_write, atomic_write_text
-from toolkit._markdown import md_table
-from toolkit.schema import RULES, response_schema
+from toolkit.report._markdown import md_table
 from toolkit.survey import Survey
+from toolkit.survey.schema import RULES, response_schema
 
 __all__ = ["codebook", "codebook_markdown", "schema_summary", "write_codebook"]
 

@@ -1,6 +1,6 @@
 r"""Find roster names in many texts at once, by the rules of one regular expression, without it.
 
-:func:`toolkit.scrub.scrub_text` hides roster names in free text. Its rules are those of one
+:func:`toolkit.privacy.scrub.scrub_text` hides roster names in free text. Its rules are those of one
 regular expression, ``(?<!\w)(?:name|name|...)(?!\w)``: whole words, the longest name first,
 every name in any case except given names, whose first letter must be written as in the roster.
 Applied to every text, such an expression costs rows times names (43 s for a million comments
@@ -335,7 +335,7 @@ def _record(best_len, best_ext, start, length, extent: int, *, ties: bool) -> No
 
 
 class NameMatcher:
-    """The names and given names of :func:`toolkit.scrub.scrub_text`, ready to be found in texts.
+    """The names and given names of :func:`toolkit.privacy.scrub.scrub_text`, ready to be found in texts.
 
     ``names`` of 3 characters or more (after stripping white space) match in any case, names of
     2 and ``given_names`` of 2 or more only with their first letter as written; shorter ones are

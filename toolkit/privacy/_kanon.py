@@ -1,6 +1,6 @@
 """k-anonymity for research extracts: global generalisation, then local suppression.
 
-The engine behind :func:`toolkit.extract.research_extract`. It works on integer codes, one
+The engine behind :func:`toolkit.privacy.extract.research_extract`. It works on integer codes, one
 array per quasi-identifier (QI), and guarantees, per wave, that every combination of the QI
 values (a missing value counts as a value of its own) is held by at least ``k`` rows.
 

@@ -3,7 +3,7 @@ in reports.
 
 Numbers are published by :func:`toolkit.release`; comments cannot be rounded or summed, so they
 follow a rule of their own. A comment is never attributed to a group of fewer than
-``min_comments`` respondents (default 10, :data:`toolkit.disclosure.DEFAULT_POLICY`), and it is
+``min_comments`` respondents (default 10, :data:`toolkit.privacy.disclosure.DEFAULT_POLICY`), and it is
 published **once**, at a single unit, so that no audience can take one set of comments from another
 (a department's comments minus its teams' would otherwise be the comments of the teams that were
 too small to show their own). Per wave, from the teams up:
@@ -38,8 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.disclosure import _Tree, load_policy
-from toolkit.scrub import roster_words, scrub_text
+from toolkit.privacy.disclosure import _Tree, load_policy
+from toolkit.privacy.scrub import roster_words, scrub_text
 from toolkit.survey import Survey
 
 __all__ = ["COMMENT_COLUMNS", "release_comments"]

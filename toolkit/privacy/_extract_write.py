@@ -1,6 +1,6 @@
 """Writing research extracts: SPSS and Stata with labels (pyreadstat), CSV and Parquet.
 
-Kept apart from :mod:`toolkit.extract` (which decides what an extract holds): this module only
+Kept apart from :mod:`toolkit.privacy.extract` (which decides what an extract holds): this module only
 knows the file formats and their limits.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._io import atomic_write, atomic_write_text
-from toolkit._markdown import md_table
+from toolkit.report._markdown import md_table
 
 __all__ = ["LIMITS", "answer_uniqueness", "file_frame", "report_markdown", "write_files"]
 
