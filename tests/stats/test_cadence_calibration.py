@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tests.calibration import depth_scores
+from tests.stats.calibration import depth_scores
 from toolkit.stats.cadence import compare_cadence
 
 N_ORGS = 1000

@@ -18,7 +18,7 @@ from toolkit.survey.versions import (
     format_diff,
 )
 
-V11 = Path(__file__).parent / "fixtures" / "versions" / "one_on_one_pulse_1_1.yaml"
+V11 = Path(__file__).resolve().parents[1] / "fixtures" / "versions" / "one_on_one_pulse_1_1.yaml"
 
 
 @pytest.fixture(scope="module")

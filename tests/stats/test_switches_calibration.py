@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.calibration import depth_scores
+from tests.stats.calibration import depth_scores
 from toolkit.stats.switches import cadence_switches
 
 N_ORGS = 300
