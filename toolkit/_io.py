@@ -12,7 +12,8 @@ umask. A store folder that is deliberately shared with a group (its set-group-ID
 umask.
 
 :func:`read_table` reads the small tables (roster, units, teams) given as a DataFrame or a CSV
-file, checking their columns once.
+file, checking their columns once; :func:`md_table` formats the Markdown tables of the written
+reports.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from toolkit.errors import InputError
 
-__all__ = ["atomic_write", "atomic_write_text", "private_folder", "private_modes", "read_table"]
+__all__ = ["atomic_write", "atomic_write_text", "md_table", "private_folder", "private_modes", "read_table"]
 
 
 def private_modes(folder: str | Path) -> tuple[int, int]:
@@ -191,3 +192,18 @@ def read_table(
                 column=column,
             )
     return table
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """A GitHub-flavoured Markdown table as a list of lines; ``|`` in cells is escaped.
+
+    >>> md_table(["a", "b"], [[1, "x|y"]])
+    ['| a | b |', '|---|---|', '| 1 | x\\\\|y |']
+    """
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return out
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value).replace("|", "\\|")

@@ -579,7 +579,7 @@ def score_cmd(store_dir: Path, survey_file: Path, waves: tuple[str, ...]) -> Non
     """
     import warnings
 
-    from toolkit.report._markdown import md_table
+    from toolkit._io import md_table
     from toolkit.stats.measurement import CUTOFFS, item_summary, measurement_summary
     from toolkit.stats.psychometrics import construct_correlations
     from toolkit.stats.scoring import score

@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit._io import atomic_write, atomic_write_text
-from toolkit.report._markdown import md_table
+from toolkit._io import atomic_write, atomic_write_text, md_table
 
 __all__ = ["LIMITS", "answer_uniqueness", "file_frame", "report_markdown", "write_files"]
 

@@ -38,9 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.privacy.disclosure import _Tree, load_policy
+from toolkit.privacy.disclosure import load_policy
 from toolkit.privacy.scrub import roster_words, scrub_text
 from toolkit.survey import Survey
+from toolkit.units import Units
 
 __all__ = ["COMMENT_COLUMNS", "release_comments"]
 
@@ -104,7 +105,7 @@ def release_comments(
     if not isinstance(responses, pd.DataFrame):
         raise TypeError(f"responses must be a DataFrame, got {type(responses).__name__}")
     k = load_policy(policy)["min_comments"]
-    tree = _Tree(units)
+    tree = Units(units)
     items = [it.id for it in survey.items_with_role("comment")]
     for col in ("wave", "team", *items):
         if col not in responses.columns:
@@ -154,7 +155,7 @@ def release_comments(
     return _audiences(table, tree, audiences)
 
 
-def _team_units(teams: pd.Series, tree: _Tree) -> np.ndarray:
+def _team_units(teams: pd.Series, tree: Units) -> np.ndarray:
     names = teams.astype("str").to_numpy(dtype=object)
     lookup = {t: tree.index.get(t, -1) for t in pd.unique(names)}
     unknown = sorted(str(t) for t, u in lookup.items() if u < 0 or tree.kinds[u] != "team")
@@ -163,7 +164,7 @@ def _team_units(teams: pd.Series, tree: _Tree) -> np.ndarray:
     return np.array([lookup[t] for t in names], dtype=np.int64)
 
 
-def _placement(team: np.ndarray, tree: _Tree, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _placement(team: np.ndarray, tree: Units, k: int) -> tuple[np.ndarray, np.ndarray]:
     """For each respondent, the unit where their comments are published (-1: nowhere), and per
     unit the respondents behind the set published there."""
     count = np.bincount(team, minlength=tree.size)
@@ -180,14 +181,14 @@ def _placement(team: np.ndarray, tree: _Tree, k: int) -> tuple[np.ndarray, np.nd
         if pool[u] >= k:
             where[members[u]] = u
             n[u] = pool[u]
-        elif tree.parent[u] >= 0:
-            pool[tree.parent[u]] += pool[u]
-            members[tree.parent[u]].extend(members[u])
+        elif tree.parent_index[u] >= 0:
+            pool[tree.parent_index[u]] += pool[u]
+            members[tree.parent_index[u]].extend(members[u])
         members[u] = []
     return where[team], n
 
 
-def _audiences(table: pd.DataFrame, tree: _Tree, keep: Iterable[str] | None) -> pd.DataFrame:
+def _audiences(table: pd.DataFrame, tree: Units, keep: Iterable[str] | None) -> pd.DataFrame:
     """Each audience's comments: the analyst all; a manager their team's path from the root; a
     leader their unit's subtree. Sorted by audience, wave, unit, item, then text."""
     teams = np.flatnonzero(tree.kinds == "team")
@@ -222,7 +223,7 @@ def _audiences(table: pd.DataFrame, tree: _Tree, keep: Iterable[str] | None) -> 
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "n" else "str") for c in COMMENT_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
-    out["unit"] = tree.names[out["unit"].to_numpy(dtype=np.int64)]
+    out["unit"] = np.asarray(tree.names, dtype=object)[out["unit"].to_numpy(dtype=np.int64)]
     out["sort"] = out["comment"].str.casefold()
     out["order"] = out["audience"].map({a: i for i, a in enumerate(names)})
     out = out.sort_values(["order", "wave", "unit", "item", "sort", "comment"], kind="stable")

@@ -65,6 +65,7 @@ import yaml
 from toolkit.privacy import _suppress
 from toolkit.stats.scoring import score
 from toolkit.survey import Survey
+from toolkit.units import Units
 
 __all__ = [
     "CADENCE_CUT_KINDS",
@@ -86,7 +87,6 @@ DEFAULT_POLICY = {
     "mean_decimals": 2,
     "percent_decimals": 0,
 }
-_KINDS = ("organisation", "division", "department", "team")
 #: The unit kinds where the cuts (demographic ``<item>=<code>`` and ``cadence=<code>``) are published.
 CADENCE_CUT_KINDS = ("organisation",)
 #: The roles of the categorical items whose answer distributions are published (cut ``all``).
@@ -144,67 +144,6 @@ def load_policy(policy: Mapping | str | Path | None = None) -> dict:
             raise ValueError(f"policy {key} must be from 0 to 6; got {value}")
         out[key] = int(value)
     return out
-
-
-# --------------------------------------------------------------------------- units
-
-
-class _Tree:
-    """The units table as arrays: parent index, depth, path from the root."""
-
-    def __init__(self, units: pd.DataFrame):
-        if not isinstance(units, pd.DataFrame):
-            raise TypeError(f"units must be a DataFrame, got {type(units).__name__}")
-        missing = [c for c in ("unit", "parent", "kind") if c not in units.columns]
-        if missing:
-            raise ValueError(f"units lacks the columns {missing}; it needs unit, parent, kind")
-        names = units["unit"].astype("str").to_numpy(dtype=object)
-        if pd.isna(names).any() or len(set(names)) != len(names):
-            raise ValueError("units.unit must be unique and not missing")
-        kinds = units["kind"].astype("str").to_numpy(dtype=object)
-        bad = sorted({k for k in kinds if k not in _KINDS}, key=str)
-        if bad:
-            raise ValueError(f"units.kind must be one of {', '.join(_KINDS)}; got {bad}")
-        index = {u: i for i, u in enumerate(names)}
-        parents = units["parent"].astype("str").to_numpy(dtype=object)
-        parent = np.full(len(names), -1, dtype=np.int64)
-        for i, p in enumerate(parents):
-            if pd.isna(p) or p == "":
-                continue
-            if p not in index:
-                raise ValueError(f"units: parent {p!r} of unit {names[i]!r} is not a unit")
-            parent[i] = index[p]
-        if (parent < 0).sum() != 1:
-            raise ValueError(f"units must have exactly one root (no parent); found {(parent < 0).sum()}")
-        depth = np.full(len(names), -1, dtype=np.int64)
-        depth[parent < 0] = 0
-        for _ in range(len(names)):
-            todo = depth < 0
-            if not todo.any():
-                break
-            ready = todo & (depth[np.maximum(parent, 0)] >= 0)
-            if not ready.any():
-                raise ValueError("units: the parent links form a cycle")
-            depth[ready] = depth[parent[ready]] + 1
-        self.names, self.kinds, self.parent, self.depth, self.index = names, kinds, parent, depth, index
-        self.size = len(names)
-        # path[u, j]: the ancestor of u at depth j (u itself at its depth), -1 below
-        path = np.full((self.size, depth.max() + 1), -1, dtype=np.int64)
-        cur = np.arange(self.size)
-        for _ in range(depth.max() + 1):
-            ok = cur >= 0
-            path[np.flatnonzero(ok), depth[cur[ok]]] = cur[ok]
-            cur = np.where(ok, parent[np.maximum(cur, 0)], -1)
-            cur[~ok] = -1
-        self.path = path
-
-    def rollup(self, team_level: np.ndarray) -> np.ndarray:
-        """Sum an array indexed by unit on axis 0 from every unit into its ancestors."""
-        out = team_level.copy()
-        for d in range(self.depth.max(), 0, -1):
-            at = np.flatnonzero(self.depth == d)
-            np.add.at(out, self.parent[at], out[at])
-        return out
 
 
 # --------------------------------------------------------------------------- release
@@ -290,7 +229,7 @@ def release(
     if not isinstance(complementary, bool):
         raise ValueError(f"complementary must be True or False; got {complementary!r}")
     pol = load_policy(policy)
-    tree = _Tree(units)
+    tree = Units(units)
     if {"wave", "team", "respondent"} <= set(responses.columns):  # sums in one order: same rounding
         responses = responses.sort_values(["wave", "team", "respondent"], kind="stable", ignore_index=True)
     cells = _Release(responses, survey, tree, pol, complementary)
@@ -329,7 +268,7 @@ class _Release:
         self.F, self.W, self.U = K + 1, len(self.waves), tree.size
         self.L = self.W * self.F
         self.teams = np.flatnonzero(tree.kinds == "team")
-        self.root = int(np.flatnonzero(tree.parent < 0)[0])
+        self.root = int(np.flatnonzero(tree.parent_index < 0)[0])
         sc = score(responses, survey)
         s = sc["score"].to_numpy(dtype=np.float64, na_value=np.nan).reshape(R, K)
         f = sc["favourable"].to_numpy(dtype=np.float64, na_value=np.nan).reshape(R, K)
@@ -352,7 +291,13 @@ class _Release:
         self.pub = self.n >= T
         if complementary:
             self.pub = _suppress.protect_tree(
-                tree.parent, tree.depth, self.teams, self.team_n[:, :, None], self.n[:, :, None], self.pub, T
+                tree.parent_index,
+                tree.depth,
+                self.teams,
+                self.team_n[:, :, None],
+                self.n[:, :, None],
+                self.pub,
+                T,
             )
         self._items()
         self._cuts()
@@ -418,10 +363,10 @@ class _Release:
             share_cand = n_answered.min(axis=2) >= TD
             if self.complementary:
                 pub = _suppress.protect_tree(
-                    tree.parent, tree.depth, self.teams, team_valid, n_valid, cand, T
+                    tree.parent_index, tree.depth, self.teams, team_valid, n_valid, cand, T
                 )
                 share = _suppress.protect_tree(
-                    tree.parent, tree.depth, self.teams, team_answered, n_answered, pub & share_cand, TD
+                    tree.parent_index, tree.depth, self.teams, team_answered, n_answered, pub & share_cand, TD
                 )
             else:
                 pub = (self.n[:, layers] >= T) & (n_valid.min(axis=2) >= T)
@@ -486,7 +431,7 @@ class _Release:
         """The cut audit of one construct layer, over the atoms of the layer's published units."""
         w, f = divmod(lyr, self.F)
         rows = np.flatnonzero((self.wave == w) & self.member[:, f])
-        owner = _suppress.owners(self.tree.parent, self.tree.depth, self.pub[:, lyr : lyr + 1])[:, 0]
+        owner = _suppress.owners(self.tree.parent_index, self.tree.depth, self.pub[:, lyr : lyr + 1])[:, 0]
         sub = np.unique(owner[self.team[rows]], return_inverse=True)[1].astype(np.int64)
         codes = [c[rows] for c in self.cut_code]
         n = [self.cut_n[a][lyr] for a in range(len(self.cut_items))]
@@ -623,7 +568,13 @@ class _Release:
                 keep = nn >= TD
                 if self.complementary:
                     keep = _suppress.protect_tree(
-                        tree.parent, tree.depth, self.teams, team_n, nn[:, :, None].astype(float), keep, TD
+                        tree.parent_index,
+                        tree.depth,
+                        self.teams,
+                        team_n,
+                        nn[:, :, None].astype(float),
+                        keep,
+                        TD,
                     )
                 uu, ww = np.nonzero(keep & (nn > 0))
                 n = nn[uu, ww]
@@ -667,7 +618,7 @@ class _Release:
         )
 
 
-def _audiences(rows: pd.DataFrame, tree: _Tree, cells: _Release, keep: Iterable[str] | None) -> pd.DataFrame:
+def _audiences(rows: pd.DataFrame, tree: Units, cells: _Release, keep: Iterable[str] | None) -> pd.DataFrame:
     """Every audience's rows: the analyst's rows of the units it may see."""
     unit, wave, cut, measure = (rows[c].to_numpy() for c in ("unit", "wave", "cut", "measure"))
     order = np.lexsort((measure, cut, wave, unit))

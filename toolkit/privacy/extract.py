@@ -55,7 +55,7 @@ from toolkit.errors import InputError, ToolkitError
 from toolkit.privacy._kanon import Generaliser, QuasiIdentifier
 from toolkit.survey import Survey
 from toolkit.survey.codebook import codebook as survey_codebook
-from toolkit.units import KINDS
+from toolkit.units import KINDS, Units
 
 __all__ = ["FORMATS", "LEVELS", "Extract", "research_extract", "write_extract"]
 
@@ -363,23 +363,8 @@ def _hierarchy(units, teams) -> dict | None:
             for child, parent, kind in zip(chain, chain[1:], kinds, strict=False):
                 rows.setdefault(child, (parent, kind))
         units = pd.DataFrame([(u, p, kd) for u, (p, kd) in rows.items()], columns=["unit", "parent", "kind"])
-    missing = [c for c in ("unit", "parent", "kind") if c not in units.columns]
-    if missing:
-        raise InputError(f"units lacks the columns {missing}; it needs unit, parent, kind", column=missing[0])
-    unit = units["unit"].astype("str").tolist()
-    parent = [None if pd.isna(p) or p == "" else str(p) for p in units["parent"].astype("object")]
-    kind = units["kind"].astype("str").tolist()
-    bad = sorted({kd for kd in kind if kd not in KINDS})
-    if bad:
-        raise InputError(f"units has kinds {bad}; allowed: {', '.join(KINDS)}", column="kind")
-    dangling = sorted({p for p in parent if p is not None} - set(unit))
-    if dangling:
-        raise InputError(f"units names parents that are not units: {dangling[:3]}", column="parent")
-    roots = [u for u, p in zip(unit, parent, strict=True) if p is None]
-    if len(roots) != 1:
-        raise InputError(f"units must have exactly one root (a unit without parent); found {len(roots)}")
-    return {"parent": dict(zip(unit, parent, strict=True)), "kind": dict(zip(unit, kind, strict=True)),
-            "root": roots[0]}  # fmt: skip
+    tree = Units(units)
+    return {"parent": dict(tree.parent), "kind": dict(tree.kind), "root": tree.root}
 
 
 def _unit_qi(team: np.ndarray, tree: dict, level: str) -> QuasiIdentifier:
@@ -388,16 +373,12 @@ def _unit_qi(team: np.ndarray, tree: dict, level: str) -> QuasiIdentifier:
     unknown = sorted({str(t) for t in team if str(t) not in kind})
     if unknown:
         raise InputError(
-            f"{len(unknown)} team(s) of the responses are not units of the units table, e.g. "
-            f"{unknown[:3]}",
+            f"{len(unknown)} team(s) of the responses are not units of the units table, e.g. {unknown[:3]}",
             column="team",
         )
     for t in {str(t) for t in team}:
-        node, seen = t, set()
+        node = t  # Units has checked that every chain reaches the root
         while KINDS.index(kind[node]) > rank and parent[node] is not None:
-            if node in seen:
-                raise InputError(f"units has a cycle through {node!r}", column="parent")
-            seen.add(node)
             node = parent[node]
         memo[t] = node
     values = np.array([memo[str(t)] for t in team], dtype=object)
@@ -515,8 +496,10 @@ def _codebook(data, survey, gen: Generaliser, qis, level: str, k: int) -> pd.Dat
                 codes = ["|".join(q.categories[i] for i in g) for g in groups]
                 labels = [" | ".join(q.labels[i] for i in g) for g in groups]
                 merged = [c for c, g in zip(codes, groups, strict=True) if len(g) > 1]
-                row["note"] = "quasi-identifier" + (f"; merged: {', '.join(merged)}" if merged else "") + (
-                    "; some values suppressed (missing)" if gen.suppressed[col].any() else ""
+                row["note"] = (
+                    "quasi-identifier"
+                    + (f"; merged: {', '.join(merged)}" if merged else "")
+                    + ("; some values suppressed (missing)" if gen.suppressed[col].any() else "")
                 )
             else:
                 codes = [str(c) for c in scale.allowed]

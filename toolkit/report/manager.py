@@ -28,7 +28,6 @@ from toolkit._io import atomic_write_text
 from toolkit.privacy.disclosure import load_policy
 from toolkit.report import _svg
 from toolkit.report._common import (
-    Units,
     codes_and_labels,
     environment,
     fmt_change,
@@ -37,6 +36,7 @@ from toolkit.report._common import (
     wave_before,
 )
 from toolkit.survey import Survey
+from toolkit.units import Units
 
 __all__ = ["DIRECTION", "PROMPTS", "manager_report", "weakest_constructs", "write_manager_reports"]
 

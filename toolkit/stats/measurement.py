@@ -20,12 +20,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from toolkit._io import md_table
 from toolkit.stats.agreement import agreement, icc
-from toolkit.stats.psychometrics import item_statistics, loadings, reliability
+from toolkit.stats.psychometrics import construct_correlations, item_statistics, loadings, reliability
 from toolkit.stats.scoring import item_block, score
 from toolkit.survey import Survey
 
-__all__ = ["CUTOFFS", "item_summary", "measurement_summary"]
+__all__ = ["CUTOFFS", "item_summary", "measurement_markdown", "measurement_summary"]
 
 #: Conventional cut-offs, shown beside the numbers and never applied.
 CUTOFFS = {"raw_alpha": 0.70, "omega_total": 0.70, "icc2": 0.70, "rwg_j": 0.70}
@@ -150,6 +151,71 @@ def item_summary(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame:
         part.insert(2, "reverse", [survey.item(i).reverse for i in part["item"]])
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
+
+
+def measurement_markdown(
+    responses: pd.DataFrame,
+    survey: Survey,
+    *,
+    wave: str,
+    table: pd.DataFrame | None = None,
+    scores: pd.DataFrame | None = None,
+) -> str:
+    """The measurement report of one wave in Markdown: constructs, items, construct correlations.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The wave's canonical responses.
+    survey : Survey
+    wave : str
+    table, scores : DataFrame, optional
+        :func:`measurement_summary` and :func:`toolkit.score` of ``responses``, when already at hand.
+
+    Returns
+    -------
+    str
+        The conventional cut-offs are named in the text and never applied.
+    """
+    if table is None:
+        with warnings.catch_warnings():  # constant items are reported in the table's notes
+            warnings.simplefilter("ignore", UserWarning)
+            table = measurement_summary(responses, survey)
+    if scores is None:
+        scores = score(responses, survey)
+    shown = table.drop(columns=["label", "notes"]).round(3)
+    lines = [
+        f"# Measurement quality, wave {wave}",
+        "",
+        f"Survey `{survey.id}` {survey.version}, {len(responses)} stored responses. Conventional cut-offs, "
+        f"shown and not applied: alpha and omega {CUTOFFS['raw_alpha']:.2f}, ICC(2) "
+        f"{CUTOFFS['icc2']:.2f}, r_wg(J) {CUTOFFS['rwg_j']:.2f}; ICC(1) of 0.05 to 0.20 is typical "
+        "of work groups.",
+        "",
+    ]
+    lines += md_table(list(shown.columns), shown.astype("str").values.tolist())
+    notes = table.loc[table["notes"] != "", ["construct", "notes"]]
+    lines += [""] + [f"- `{c}`: {n}" for c, n in notes.itertuples(index=False)]
+    items = item_summary(responses, survey)
+    lines += [
+        "",
+        "## Items",
+        "",
+        "Flags people use, not applied: r_drop below 0.30, a loading below 0.40, "
+        "alpha rising when the item is dropped.",
+        "",
+    ]
+    lines += md_table(list(items.columns), items.round(3).astype("str").values.tolist())
+    correlations = construct_correlations(scores).round(2)
+    lines += ["", "## Construct correlations (Pearson, pairwise)", ""]
+    lines += md_table(
+        ["", *correlations.columns],
+        [
+            [i, *r]
+            for i, r in zip(correlations.index, correlations.astype("str").values.tolist(), strict=True)
+        ],
+    )
+    return "\n".join(lines) + "\n"
 
 
 def _safe(notes: list[str], what: str, compute, *args, **kwargs):

@@ -12,8 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from toolkit._io import atomic_write, atomic_write_text
-from toolkit.report._markdown import md_table
+from toolkit._io import atomic_write, atomic_write_text, md_table
 from toolkit.survey import Survey
 from toolkit.survey.schema import RULES, response_schema
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.report._markdown import md_table
+from toolkit._io import md_table
 from toolkit.survey import Item, Scale, Survey, load_survey
 
 __all__ = ["CHANGES", "comparable_constructs", "comparable_items", "diff_surveys", "format_diff"]
