@@ -16,7 +16,7 @@ import pandas as pd
 
 from toolkit.errors import UnitsError
 
-__all__ = ["KINDS", "Units", "ancestor"]
+__all__ = ["KINDS", "Units", "ancestor", "headcounts"]
 
 KINDS = ("organisation", "division", "department", "team")
 
@@ -41,6 +41,8 @@ class Units:
     root : str
     frame : DataFrame
         The table as given (text).
+    source : str
+        Where the table came from (its file, or "units"), as errors name it.
     index : dict
         Unit id to its position; ``kinds``, ``parent_index`` (``-1`` for the root), ``depth`` and
         ``path`` (``path[u, d]``: the ancestor of ``u`` at depth ``d``, ``-1`` below ``u``) are
@@ -140,6 +142,7 @@ class Units:
         )
         self.root = names[roots[0]]
         self.frame = units
+        self.source = where
         self.size = len(names)
         self.kinds = np.array(kinds, dtype=object)
         self.parent_index = np.array([-1 if p is None else self.index[p] for p in parents], dtype=np.int64)
@@ -240,3 +243,69 @@ def ancestor(units: pd.DataFrame | Units, *, kind: str) -> pd.DataFrame:
     if kind not in KINDS[:-1]:
         raise ValueError(f"kind must be one of {', '.join(KINDS[:-1])}; got {kind!r}")
     return Units(units).ancestor(kind=kind)
+
+
+def headcounts(
+    waves: str | list[str] | tuple[str, ...],
+    *,
+    roster: pd.DataFrame | None = None,
+    teams: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """People invited per team and wave, for response rates: ``team``, ``wave``, ``invited``.
+
+    From the roster (one row per person: ``team``, and ``wave`` when people change between waves;
+    without ``wave`` its rows count in every wave), else from the teams table's
+    ``headcount_<wave>`` or ``headcount`` column (an anonymous survey has no roster). None when
+    neither gives headcounts.
+
+    Raises
+    ------
+    InputError
+        When a headcount is not a whole number of at least 0 (naming the column).
+
+    Examples
+    --------
+    >>> headcounts(["2026Q1", "2026Q2"], roster=pd.DataFrame({"team": ["t1", "t1", "t2"]}))
+      team    wave  invited
+    0   t1  2026Q1        2
+    1   t1  2026Q2        2
+    2   t2  2026Q1        1
+    3   t2  2026Q2        1
+    >>> headcounts("2026Q1", teams=pd.DataFrame({"team": ["t1"], "headcount_2026Q1": ["7"]}))
+      team    wave  invited
+    0   t1  2026Q1        7
+    """
+    from toolkit.errors import InputError
+
+    waves = [waves] if isinstance(waves, str) else list(waves)
+    columns = ["team", "wave", "invited"]
+    if roster is not None:
+        if "team" not in roster.columns:
+            raise InputError("the roster needs a team column", column="team")
+        team = roster["team"].astype("str").str.strip()
+        if "wave" in roster.columns:
+            keys = pd.DataFrame({"team": team, "wave": roster["wave"].astype("str")})
+            counts = keys[keys["wave"].isin(waves)].groupby(["team", "wave"]).size()
+            out = counts.rename("invited").reset_index()
+        else:
+            size = team.groupby(team).size()
+            out = pd.DataFrame([(t, w, int(n)) for t, n in size.items() for w in waves], columns=columns)
+        return out.sort_values(["team", "wave"], ignore_index=True)[columns]
+    if teams is None or "team" not in teams.columns:
+        return None
+    rows = []
+    for wave in waves:
+        column = next((c for c in (f"headcount_{wave}", "headcount") if c in teams.columns), None)
+        if column is None:
+            continue
+        counts = pd.to_numeric(teams[column], errors="coerce")
+        bad = counts.isna() | (counts < 0) | (counts % 1 != 0)
+        if bad.any():
+            raise InputError(
+                f"headcounts must be whole numbers; got {teams[column][bad].iloc[0]!r}", column=column
+            )
+        per = counts.astype("int64").groupby(teams["team"].astype("str").str.strip()).sum()
+        rows += [(t, wave, int(n)) for t, n in per.items()]
+    if not rows:
+        return None
+    return pd.DataFrame(rows, columns=columns).sort_values(["team", "wave"], ignore_index=True)

@@ -227,7 +227,8 @@ def test_the_sample_key_is_refused_for_other_data(tmp_path, survey, roster):
 
 
 def test_a_notebook_key_of_none_is_refused_for_other_data(tmp_path):
-    from toolkit.study import ingest_exports, study_key
+    from toolkit.ingest.batch import ingest_exports
+    from toolkit.study import study_key
 
     folder = tmp_path / "exports"
     folder.mkdir()

@@ -529,7 +529,7 @@ def test_bad_inputs_raise_input_errors(responses, survey, units):
         research_extract(unknown, survey, units=units)
     with pytest.raises(InputError, match="units lacks the columns \\['kind'\\]"):
         research_extract(responses, survey, units=units.drop(columns="kind"))
-    with pytest.raises(InputError, match=r"row 10, column 'parent': the parent 'div00' of unit 'dep01' is not"):
+    with pytest.raises(InputError, match=r"row 10, column 'parent': the parent 'div00' of unit 'dep01'"):
         research_extract(responses, survey, units=units.replace({"parent": {"div01": "div00"}}))
     with pytest.raises(InputError, match="teams needs a 'department' or 'division' column"):
         research_extract(responses, survey, teams=pd.DataFrame({"team": ["t01"], "manager": ["m01"]}))

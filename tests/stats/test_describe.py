@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from tests.conftest import SAMPLE, SURVEY_PATH
+from toolkit.ingest.batch import ingest_exports
 from toolkit.simulate import pseudonym_key
 from toolkit.stats.describe import (
     INGEST_COLUMNS,
@@ -21,7 +22,6 @@ from toolkit.stats.describe import (
     screening,
     team_mean_verdict,
 )
-from toolkit.study import ingest_exports
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def ingest_summary(results: Sequence) -> pd.DataFrame:
     Parameters
     ----------
     results : sequence of IngestResult
-        As :func:`toolkit.study.ingest_exports` returns them.
+        As :func:`toolkit.ingest_exports` returns them.
 
     Returns
     -------
@@ -169,7 +169,7 @@ def screening(
     >>> import tempfile
     >>> from toolkit import load_survey
     >>> from toolkit.simulate import pseudonym_key
-    >>> from toolkit.study import ingest_exports
+    >>> from toolkit import ingest_exports
     >>> survey = load_survey("surveys/one_on_one_pulse.yaml")
     >>> with tempfile.TemporaryDirectory() as store:
     ...     done = ingest_exports("data/sample/exports", survey=survey, roster="data/sample/roster.csv",

@@ -20,6 +20,7 @@ from toolkit.survey.definition import (
     Lineage,
     Scale,
     Survey,
+    as_survey,
     load_survey,
     parse_survey,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "Lineage",
     "Scale",
     "Survey",
+    "as_survey",
     "load_survey",
     "parse_survey",
 ]

@@ -28,6 +28,7 @@ __all__ = [
     "Lineage",
     "Scale",
     "Survey",
+    "as_survey",
     "load_survey",
     "parse_survey",
 ]
@@ -257,3 +258,18 @@ def parse_survey(text: str, *, path: str | Path | None = None) -> Survey:
     from toolkit.survey._yaml import Parser
 
     return Parser(path, root).survey(data)
+
+
+def as_survey(survey: Survey | str | Path) -> Survey:
+    """A :class:`Survey`, or the survey of a YAML file (:func:`load_survey`).
+
+    Examples
+    --------
+    >>> as_survey("surveys/one_on_one_pulse.yaml").id
+    'one_on_one_pulse'
+    """
+    if isinstance(survey, Survey):
+        return survey
+    if isinstance(survey, str | Path):
+        return load_survey(survey)
+    raise TypeError(f"survey must be a Survey or the path of its YAML file, got {type(survey).__name__}")

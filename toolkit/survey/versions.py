@@ -202,8 +202,13 @@ def format_diff(diff: pd.DataFrame, constructs: pd.DataFrame) -> str:
         lines += md_table(
             ["change", "item", "was", "comparable", "note"],
             (
-                [r.change, f"`{r.item}`", f"`{r.old_item}`" if r.old_item not in ("", r.item) else "",
-                 _yes(r.comparable), r.note]
+                [
+                    r.change,
+                    f"`{r.item}`",
+                    f"`{r.old_item}`" if r.old_item not in ("", r.item) else "",
+                    _yes(r.comparable),
+                    r.note,
+                ]
                 for r in changed.itertuples(index=False)
             ),
         )
