@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 
 from tests.conftest import ROOT
-from toolkit.stats import cadence as cad_mod
+from toolkit.stats import _design as cad_mod
 from toolkit.stats._effects import hedges_h, p_adjust
 from toolkit.stats._lmm import TeamSums, fit_reml
 from toolkit.stats._robust import fit_clm

@@ -177,9 +177,7 @@ def _solved(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit_clm(
-    X: np.ndarray, y: np.ndarray, team: np.ndarray, *, max_iter: int = 200, names=None
-) -> ClmFit:
+def fit_clm(X: np.ndarray, y: np.ndarray, team: np.ndarray, *, max_iter: int = 200, names=None) -> ClmFit:
     """Fit the cumulative logit of categories ``y`` (codes 0..J-1, all used) on ``X`` (no intercept).
 
     ``names`` (of the columns of ``X``) name a column in errors.
