@@ -177,6 +177,8 @@ def run_quarter(
         )
     the_key, key_parameter, kernel_env = _key(key, anonymous, out)
     chosen = _notebooks(notebooks)
+    if chosen:
+        _check_notebook_extra()
     steps = [s_ for s_ in STEPS if s_ != "notebooks" or chosen]
     result = QuarterResult(wave)
     tell = progress or (lambda *a, **k: None)
@@ -223,7 +225,8 @@ def run_quarter(
     step("compare")
     result.comparison = compare_store(store, s, wave, units=tree, roster=people)
     result.outputs["comparison"] = result.comparison.paths["table"]
-    result.outputs["forest_plot"] = result.comparison.paths["plot"]
+    if "plot" in result.comparison.paths:
+        result.outputs["forest_plot"] = result.comparison.paths["plot"]
     done("compare", result.comparison)
 
     step("release")
@@ -320,6 +323,19 @@ def _key(key, anonymous: bool, out: Path) -> tuple[bytes | None, str | None, dic
         check_key_location(Path(key), out)
         return load_key(key_file=key), str(Path(key).resolve()), {}
     return load_key(), "env", {}  # fails early, before any work, when there is no key
+
+
+def _check_notebook_extra() -> None:
+    """Refuse before any work when the notebooks cannot be executed: a light install lacks them."""
+    from importlib.util import find_spec
+
+    for name in ("nbformat", "nbclient", "nbconvert", "jupytext", "ipykernel"):
+        if find_spec(name) is None:
+            raise InputError(
+                f"executing the notebooks needs the notebooks extra ({name} is not installed): install "
+                "it with pip install 'one-on-one-toolkit[notebooks]', or leave the notebooks out "
+                "(notebooks=False, oneonone run --no-notebooks)"
+            )
 
 
 def _notebooks(notebooks: bool | Sequence[str]) -> bool | list[str]:

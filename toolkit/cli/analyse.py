@@ -172,7 +172,10 @@ def print_comparison(result, out: Console) -> None:
             str(r.n_teams),
         )
     out.print(view)
-    out.print(f"written: {result.paths['table']} and {result.paths['plot']} (forest plot)")
+    if "plot" in result.paths:
+        out.print(f"written: {result.paths['table']} and {result.paths['plot']} (forest plot)")
+    else:
+        out.print(f"written: {result.paths['table']} ({result.note})")
 
 
 @click.command("power")

@@ -118,7 +118,16 @@ def write_files(extract, out_dir: Path, to: str) -> list[Path]:
     renamed: dict[str, str] = {}
     label = f"Research extract, k={extract.k}, waves {', '.join(extract.waves) or 'none'}"
     if to in ("sav", "dta"):
-        import pyreadstat
+        try:
+            import pyreadstat
+        except ImportError:
+            from toolkit.errors import InputError
+
+            raise InputError(
+                "SPSS and Stata files need the spss extra (pyreadstat is not installed): install it with "
+                "pip install 'one-on-one-toolkit[spss]', or extract to csv or parquet; nothing was written",
+                path=out_dir,
+            ) from None
 
         frame, var_labels, value_labels, missing, names = file_frame(extract, to)
         renamed = {c: n for c, n in names.items() if c != n}

@@ -48,6 +48,7 @@ class Comparison:
     method: str
     cadence: str
     paths: dict[str, Path] = field(default_factory=dict)
+    note: str = ""
 
     @property
     def adjusted(self) -> str:
@@ -189,9 +190,9 @@ def compare_store(
     Returns
     -------
     Comparison
-        With ``reports/compare_<wave>.csv`` and ``reports/compare_<wave>.png`` written.
+        With ``reports/compare_<wave>.csv`` and its forest plot ``reports/compare_<wave>.png`` written
+        (the plot needs the ``figures`` extra; without it ``note`` says so).
     """
-    from toolkit.plots import forest_plot
     from toolkit.store import load_waves
 
     responses = load_waves(store, wave, survey=survey)
@@ -209,8 +210,18 @@ def compare_store(
     result.paths["table"] = atomic_write(
         base / f"compare_{wave}.csv", lambda tmp: table.to_csv(tmp, index=False), private=True
     )
+    try:
+        from toolkit.plots import forest_plot
+    except ImportError:  # a light install without the figures extra: the table is the result
+        result.note = (
+            "no forest plot: drawing it needs the figures extra (pip install 'one-on-one-toolkit[figures]')"
+        )
+        return result
     figure = forest_plot(table, title=f"Cadence contrasts, wave {wave}\n{method}, {result.adjusted}")
     result.paths["plot"] = atomic_write(
         base / f"compare_{wave}.png", lambda tmp: figure.savefig(tmp, format="png", dpi=120), private=True
     )
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
     return result
