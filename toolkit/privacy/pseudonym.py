@@ -289,7 +289,9 @@ def _hmac_digests(key: bytes, messages: list[bytes]) -> bytes:
     """HMAC-SHA256 (RFC 2104) of every message, concatenated (32 bytes each).
 
     The key's inner and outer pad states are hashed once and copied per message, which
-    saves hashing two 64-byte blocks per message compared with ``hmac.new``.
+    saves hashing two 64-byte blocks per message compared with ``hmac.new``. The standard library's
+    own reuse, one ``hmac.new(key, digestmod=sha256)`` template and ``.copy()`` per message, gives the
+    same bytes 1.7 times slower (0.73 s against 1.27 s for a million ids, ``bench/bench_pseudonym.py``).
     """
     if len(key) > _BLOCK:
         key = hashlib.sha256(key).digest()
