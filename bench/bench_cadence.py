@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference" / "cadence"
 sys.path.insert(0, str(ROOT))
 
-from toolkit import cadence as cad  # noqa: E402
+from toolkit.stats import cadence as cad  # noqa: E402
 
 OUTCOMES = ["y1", "y2", "y3", "y4"]
 COVS = ["log_size", "division"]
