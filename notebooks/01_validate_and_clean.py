@@ -25,10 +25,9 @@ import seaborn as sns
 from IPython.display import Markdown
 
 import toolkit
-from toolkit import plots
-from toolkit.careless import default_max_longstring
-from toolkit.describe import ingest_summary, quarantine_reasons, screening
-from toolkit.study import ingest_exports, study_key
+from toolkit import ingest_exports, plots, study_key
+from toolkit.ingest.careless import default_max_longstring
+from toolkit.stats.describe import ingest_summary, quarantine_reasons, screening
 
 sns.set_theme(style="whitegrid")
 

@@ -31,7 +31,7 @@ from IPython.display import Markdown
 
 import toolkit
 from toolkit import plots
-from toolkit.describe import cadence_means
+from toolkit.stats.describe import cadence_means
 from toolkit.study import load_study, load_truth
 
 sns.set_theme(style="whitegrid")

@@ -258,7 +258,7 @@ def test_release_writes_parquet_and_csv_with_the_release_columns(run, tmp_path, 
 
 
 def test_power_gives_the_mde_or_the_teams_needed(run):
-    from toolkit.power import power
+    from toolkit.stats.power import power
 
     result = run("power", "--teams-per-arm", 50, "--team-size", 8, "--icc", 0.1)
     assert result.exit_code == 0, result.output

@@ -10,8 +10,9 @@ import pytest
 
 from tests.conftest import SAMPLE, SURVEY_PATH
 from toolkit.errors import InputError, SecretKeyError, StoreError
+from toolkit.ingest.batch import ingest_exports
 from toolkit.simulate import pseudonym_key
-from toolkit.study import Study, ingest_exports, load_study, load_truth, study_key
+from toolkit.study import Study, load_study, load_truth, study_key
 
 KEY = pseudonym_key(2026)
 EXPORTS = SAMPLE / "exports"

@@ -10,6 +10,10 @@ umask. A store folder that is deliberately shared with a group (its set-group-ID
 ``chmod g+s`` marks a shared folder) gives its group the group bits it has itself (``0660`` files,
 ``2770`` folders at most); the world never gets any. Other outputs (reports, releases) follow the
 umask.
+
+:func:`read_table` reads the small tables (roster, units, teams) given as a DataFrame or a CSV
+file, checking their columns once; :func:`md_table` formats the Markdown tables of the written
+reports.
 """
 
 from __future__ import annotations
@@ -17,10 +21,14 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_text", "private_folder", "private_modes"]
+import pandas as pd
+
+from toolkit.errors import InputError
+
+__all__ = ["atomic_write", "atomic_write_text", "md_table", "private_folder", "private_modes", "read_table"]
 
 
 def private_modes(folder: str | Path) -> tuple[int, int]:
@@ -146,3 +154,56 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def read_table(
+    table: pd.DataFrame | str | Path, *, what: str, required: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A small table given as a DataFrame or a CSV file (read as text), its columns checked.
+
+    Raises :class:`toolkit.InputError` naming the file (and the column) when the file is
+    missing or unreadable or a ``required`` column is absent.
+
+    Examples
+    --------
+    >>> read_table("data/sample/units.csv", what="units", required=("unit", "parent", "kind")).shape[1]
+    3
+    >>> read_table("data/sample/units.csv", what="units", required=("team",))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.InputError: data/sample/units.csv, column 'team': the units table needs a 'team' ...
+    """
+    path = None
+    if isinstance(table, str | Path):
+        path = Path(table)
+        if not path.is_file():
+            raise InputError(f"{what} file not found", path=path)
+        try:
+            table = pd.read_csv(path, dtype="str", encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise InputError(f"not a readable CSV {what} table: {exc}", path=path) from None
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"{what} must be a DataFrame or the path of a CSV file, got {type(table).__name__}")
+    for column in required:
+        if column not in table.columns:
+            raise InputError(
+                f"the {what} table needs a {column!r} column; it has {', '.join(map(str, table.columns))}",
+                path=path,
+                column=column,
+            )
+    return table
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """A GitHub-flavoured Markdown table as a list of lines; ``|`` in cells is escaped.
+
+    >>> md_table(["a", "b"], [[1, "x|y"]])
+    ['| a | b |', '|---|---|', '| 1 | x\\\\|y |']
+    """
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return out
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value).replace("|", "\\|")

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 
-from toolkit.scoring import score
+from toolkit.stats.scoring import score
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 import toolkit
 from tests.privacy.adversary import attack
 from tests.privacy.conftest import scenarios
-from toolkit.disclosure import release
+from toolkit.privacy.disclosure import release
 
 SCENARIOS = [
     "threshold_sizes",

@@ -28,6 +28,7 @@ from scipy import stats
 
 from tests.conftest import MINIMAL_SURVEY, ROOT, SAMPLE
 from toolkit import InputError, item_block, read_canonical, validate
+from toolkit.stats import _sem as sem
 from toolkit.stats import invariance as inv
 from toolkit.stats.invariance import (
     INVARIANCE_COLUMNS,
@@ -174,7 +175,7 @@ def test_the_edge_case_is_just_identified_as_lavaan_says():
 
 
 def test_scoring_stopped_early_still_reaches_lavaans_solution_with_scipy(monkeypatch):
-    monkeypatch.setattr(inv, "_MAX_ITER", 2)  # Fisher scoring gives up; scipy's BFGS finishes
+    monkeypatch.setattr(sem, "_MAX_ITER", 2)  # Fisher scoring gives up; scipy's BFGS finishes
     got = invariance(_csv("HolzingerSwineford1939.csv"), HS, "school").set_index("level")
     ref = lavaan("hs")
     for ours, theirs in COLUMN_MAP.items():

@@ -65,7 +65,7 @@ def export_form(
         ``.limesurvey.txt`` or ``.html``.
     policy : mapping, str, Path or None
         For ``html``: the disclosure policy whose thresholds the questionnaire states (see
-        :func:`toolkit.disclosure.load_policy`); ``None`` for the defaults. The platform forms
+        :func:`toolkit.privacy.disclosure.load_policy`); ``None`` for the defaults. The platform forms
         do not use it.
 
     Returns

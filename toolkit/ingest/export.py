@@ -38,7 +38,7 @@ FORMATS = (
     "kobo",
     "canonical",
 )
-#: The columns of ``Export.failures`` (those of :attr:`toolkit.validate.Validation.failures`).
+#: The columns of ``Export.failures`` (those of :attr:`toolkit.survey.validate.Validation.failures`).
 FAILURE_COLUMNS = ["row", "column", "rule", "value", "message"]
 _READERS = {
     "qualtrics": "qualtrics",

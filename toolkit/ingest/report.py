@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from toolkit._io import atomic_write_text
-from toolkit._markdown import md_table
+from toolkit._io import atomic_write_text, md_table
 from toolkit.ingest.pipeline import IngestResult
 
 __all__ = ["ingest_report", "write_ingest_report"]

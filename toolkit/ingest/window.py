@@ -136,7 +136,7 @@ def read_waves_table(table: pd.DataFrame | str | Path) -> pd.DataFrame:
     """
     path = None
     if isinstance(table, str | Path):
-        from toolkit._tables import read_table
+        from toolkit._io import read_table
 
         path = table
         table = read_table(path, what="waves table", required=_COLUMNS)
