@@ -59,7 +59,15 @@ LAB_FLAGS := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.
 lab: $(VENV)/.installed-demo  ## open JupyterLab on notebooks/ with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
-test: $(VENV)/.installed-test  ## lint, then run the whole test suite
+# axe-core (accessibility checks of the browser tests) from the npm registry, when npm is there
+AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
+$(AXE):
+	@mkdir -p $(TOOLS)
+	@if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund --prefix $(TOOLS) axe-core@4.14.1 >/dev/null \
+	  || echo "axe-core could not be installed: the accessibility checks will be skipped"; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
+test: $(VENV)/.installed-test $(AXE)  ## lint, then run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
