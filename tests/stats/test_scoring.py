@@ -120,7 +120,9 @@ def test_sample_recomputed_with_plain_pandas(survey, sample_valid):
                 items[item_id] = min(scale.codes) + max(scale.codes) - items[item_id]
         n = items.notna().sum(axis=1).reset_index(drop=True)
         mean = items.mean(axis=1).reset_index(drop=True).where(n >= con.min_valid)
-        fav = items.isin([4, 5]).sum(axis=1).reset_index(drop=True) / n
+        # favourable is the good end: agreeing, or for holding back (better: lower) disagreeing
+        good = [4, 5] if con.higher_is_better else [1, 2]
+        fav = items.isin(good).sum(axis=1).reset_index(drop=True) / n
         pd.testing.assert_series_equal(mine["n_items"], n, check_names=False)
         np.testing.assert_allclose(mine["score"].to_numpy(float, na_value=np.nan), mean, atol=1e-12)
         np.testing.assert_allclose(
@@ -219,3 +221,17 @@ def test_errors(survey, mini_survey, sample_valid):
         summarise(score(sample_valid, survey), by=[])
     with pytest.raises(InputError, match="scores has no column 'unit'"):
         summarise(score(sample_valid, survey), by=["unit"])
+
+
+def test_favourable_counts_the_good_end_of_a_lower_is_better_construct(survey, sample_valid):
+    assert not survey.constructs["holding_back"].higher_is_better
+    assert all(c.higher_is_better for k, c in survey.constructs.items() if k != "holding_back")
+    s = score(sample_valid, survey)
+    hold = s[(s["construct"] == "holding_back") & s["score"].notna()]
+    # a respondent who holds nothing back (scores 1) answers favourably throughout, one who holds
+    # everything back (5) never does
+    low, high = hold[hold["score"] <= 1.5], hold[hold["score"] >= 4.5]
+    assert len(low) and (low["favourable"] >= 0.5).all()
+    assert len(high) == 0 or (high["favourable"] <= 0.5).all()
+    r = np.corrcoef(hold["score"].astype(float), hold["favourable"].astype(float))[0, 1]
+    assert r < -0.8  # favourable falls as holding back rises

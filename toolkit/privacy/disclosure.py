@@ -63,14 +63,18 @@ import pandas as pd
 import yaml
 
 from toolkit.privacy import _suppress
+from toolkit.privacy._audiences import _audiences
+from toolkit.privacy._modelled import MODEL_MIN_TEAMS, model_rows
 from toolkit.stats.scoring import score
 from toolkit.survey import Survey
 from toolkit.units import Units
 
 __all__ = [
     "CADENCE_CUT_KINDS",
+    "CONSTRUCT_MEASURES",
     "DEFAULT_POLICY",
     "DISTRIBUTION_ROLES",
+    "MODEL_MIN_TEAMS",
     "RELEASE_COLUMNS",
     "load_policy",
     "release",
@@ -91,6 +95,20 @@ DEFAULT_POLICY = {
 CADENCE_CUT_KINDS = ("organisation",)
 #: The roles of the categorical items whose answer distributions are published (cut ``all``).
 DISTRIBUTION_ROLES = ("cadence", "meeting_length")
+#: The measures of each construct, in order (``<construct>:<measure>``).
+CONSTRUCT_MEASURES = (
+    "mean",
+    "favourable",
+    "change",
+    "change_low",
+    "change_high",
+    "eb_mean",
+    "eb_low",
+    "eb_high",
+    "weekly_vs_monthly",
+    "weekly_vs_monthly_low",
+    "weekly_vs_monthly_high",
+)
 
 
 # --------------------------------------------------------------------------- policy
@@ -232,7 +250,7 @@ def release(
     tree = Units(units)
     if {"wave", "team", "respondent"} <= set(responses.columns):  # sums in one order: same rounding
         responses = responses.sort_values(["wave", "team", "respondent"], kind="stable", ignore_index=True)
-    cells = _Release(responses, survey, tree, pol, complementary)
+    cells = _Release(responses, survey, tree, pol, complementary, invited)
     rows = cells.analyst_rows()
     if invited is not None:
         rows = pd.concat([rows, cells.rate_rows(invited)], ignore_index=True)
@@ -247,7 +265,7 @@ class _Release:
     counts and sums (every unit holds its subtree); ``team_*`` arrays hold the teams' own.
     """
 
-    def __init__(self, responses, survey, tree, pol, complementary):
+    def __init__(self, responses, survey, tree, pol, complementary, invited=None):
         for col in ("respondent", "wave", "team"):
             if col not in responses.columns:
                 raise ValueError(f"responses has no column {col!r}")
@@ -270,7 +288,9 @@ class _Release:
         self.teams = np.flatnonzero(tree.kinds == "team")
         self.root = int(np.flatnonzero(tree.parent_index < 0)[0])
         sc = score(responses, survey)
+        self._scores, self._invited = sc, invited
         s = sc["score"].to_numpy(dtype=np.float64, na_value=np.nan).reshape(R, K)
+        self.s = s
         f = sc["favourable"].to_numpy(dtype=np.float64, na_value=np.nan).reshape(R, K)
         m = sc["n_items"].to_numpy(dtype=np.float64).reshape(R, K)
         self.scored = ~np.isnan(s)
@@ -443,7 +463,7 @@ class _Release:
         F = self.F
         self.measures = ["responses"]
         for c in self.constructs:
-            self.measures += [f"{c}:mean", f"{c}:favourable", f"{c}:change"]
+            self.measures += [f"{c}:{m}" for m in CONSTRUCT_MEASURES]
         frames = []  # (unit, wave, cut, measure, value, n)
         # cut "all": responses and construct measures; cuts at the organisation
         shown = {}  # (unit, cut, family, wave) -> (shown mean, n), for changes
@@ -488,6 +508,7 @@ class _Release:
                 shown,
             )
         self._change_frames(frames, shown)
+        self._model_frames(frames, shown)
         self._item_frames(frames)
         self._categorical_frames(frames)
         cols = [np.concatenate([np.asarray(fr[i]) for fr in frames]) for i in range(6)]
@@ -507,7 +528,7 @@ class _Release:
         """``<construct>:mean`` and ``:favourable`` rows; the shown means are kept for changes."""
         md, pd_ = self.pol["mean_decimals"], self.pol["percent_decimals"]
         mean = np.round(total / m, md)
-        base = 1 + (f - 1) * 3
+        base = self._measure(f, "mean")
         frames.append((u, w, c, base, mean, n))
         ok = mf > 0
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -522,10 +543,20 @@ class _Release:
         """``<construct>:change``: wherever the same mean is shown in a wave and the one before."""
         md = self.pol["mean_decimals"]
         rows = [
-            (u, w, c, 1 + (f - 1) * 3 + 2, round(v - shown[(u, c, f, w - 1)][0], md), n)
+            (u, w, c, self._measure(f, "change"), round(v - shown[(u, c, f, w - 1)][0], md), n)
             for (u, c, f, w), (v, n) in shown.items()
             if w > 0 and (u, c, f, w - 1) in shown
         ]
+        if rows:
+            frames.append(tuple(np.array(col) for col in zip(*rows, strict=True)))
+
+    def _measure(self, family, name: str):
+        """The code of ``<construct>:<name>`` for construct family ``family`` (1 .. K)."""
+        return 1 + (family - 1) * len(CONSTRUCT_MEASURES) + CONSTRUCT_MEASURES.index(name)
+
+    def _model_frames(self, frames, shown) -> None:
+        """Change intervals, team estimates and the adjusted contrast (:mod:`toolkit.privacy._modelled`)."""
+        rows = model_rows(self, shown)
         if rows:
             frames.append(tuple(np.array(col) for col in zip(*rows, strict=True)))
 
@@ -616,68 +647,3 @@ class _Release:
                 "n": np.rint(inv[uu, ww]).astype(np.int64),
             }
         )
-
-
-def _audiences(rows: pd.DataFrame, tree: Units, cells: _Release, keep: Iterable[str] | None) -> pd.DataFrame:
-    """Every audience's rows: the analyst's rows of the units it may see."""
-    unit, wave, cut, measure = (rows[c].to_numpy() for c in ("unit", "wave", "cut", "measure"))
-    order = np.lexsort((measure, cut, wave, unit))
-    unit = unit[order]
-    U = tree.size
-    start = np.searchsorted(unit, np.arange(U), side="left")
-    end = np.searchsorted(unit, np.arange(U), side="right")
-    teams = np.flatnonzero(tree.kinds == "team")
-    heads = np.flatnonzero(tree.kinds != "team")
-    names = [
-        "analyst",
-        *(f"manager:{tree.names[t]}" for t in teams),
-        *(f"leader:{tree.names[h]}" for h in heads),
-    ]
-    aud_of_team = np.full(U, -1)
-    aud_of_team[teams] = 1 + np.arange(len(teams))
-    aud_of_head = np.full(U, -1)
-    aud_of_head[heads] = 1 + len(teams) + np.arange(len(heads))
-    path = tree.path
-    # analyst: every unit
-    pa, pu = [np.zeros(U, np.int64)], [np.arange(U)]
-    # managers: their team's path from the root
-    tp = path[teams]
-    r, j = np.nonzero(tp >= 0)
-    pa.append(aud_of_team[teams[r]])
-    pu.append(tp[r, j])
-    # leaders: every unit below (and including) their unit
-    r, j = np.nonzero(path >= 0)
-    anc = path[r, j]
-    head = aud_of_head[anc] >= 0
-    pa.append(aud_of_head[anc[head]])
-    pu.append(r[head])
-    pa, pu = np.concatenate(pa), np.concatenate(pu)
-    if keep is not None:
-        keep = [keep] if isinstance(keep, str) else list(keep)
-        code = {a: i for i, a in enumerate(names)}
-        bad = [a for a in keep if a not in code]
-        if bad:
-            raise ValueError(
-                f"audiences must be analyst, manager:<team> or leader:<unit> of units; got {bad[:5]}"
-            )
-        wanted = np.zeros(len(names), bool)
-        wanted[[code[a] for a in keep]] = True
-        sel = wanted[pa]
-        pa, pu = pa[sel], pu[sel]
-    o = np.lexsort((pu, pa))
-    pa, pu = pa[o], pu[o]
-    lengths = end[pu] - start[pu]
-    total = int(lengths.sum())
-    offsets = np.cumsum(lengths) - lengths
-    idx = order[np.repeat(start[pu] - offsets, lengths) + np.arange(total)]
-    return pd.DataFrame(
-        {
-            "audience": pd.Categorical.from_codes(np.repeat(pa, lengths), categories=names),
-            "wave": pd.Categorical.from_codes(wave[idx], categories=list(cells.waves)),
-            "unit": pd.Categorical.from_codes(rows["unit"].to_numpy()[idx], categories=list(tree.names)),
-            "cut": pd.Categorical.from_codes(cut[idx], categories=cells.cut_names),
-            "measure": pd.Categorical.from_codes(measure[idx], categories=cells.measures),
-            "value": rows["value"].to_numpy()[idx],
-            "n": rows["n"].to_numpy()[idx],
-        }
-    )

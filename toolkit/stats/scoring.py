@@ -11,7 +11,9 @@ way survey platforms report: the mean, the 0-100 mean and percent favourable.
 Percent favourable is defined as Culture Amp and Qualtrics EX define it for a factor: the
 share of all valid item answers to the construct's questions that fall in the scale's
 favourable codes (the top two boxes of a 5-point agreement scale), after reverse keying
-(so disagreeing with a reverse-keyed statement is favourable). Per respondent,
+(so disagreeing with a reverse-keyed statement is favourable). For a construct where a lower
+score is better (``better: lower`` in the survey, as holding things back for the 1:1) the
+favourable end is the bottom two boxes, so that favourable always means good. Per respondent,
 ``favourable`` is that share over their own answers; :func:`summarise` pools the answers of
 a group (each respondent weighs by their number of valid answers). The alternative, the
 share of respondents whose *score* reaches 4, is not computed: it depends on where a score
@@ -275,8 +277,13 @@ def summarise(scores: pd.DataFrame, *, by: Sequence[str] = ("wave", "team", "con
 def _construct_arrays(
     responses: pd.DataFrame, survey: Survey, construct: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Reverse-keyed values (NaN = not valid), their 0-100 positions and the favourable mask."""
-    ids = survey.constructs[construct].items
+    """Reverse-keyed values (NaN = not valid), their 0-100 positions and the favourable mask.
+
+    The favourable codes are the scale's (the top two boxes) for a construct where a higher score
+    is better, and their mirror image (the bottom two) where a lower score is better.
+    """
+    con = survey.constructs[construct]
+    ids = con.items
     _need(responses, ids)
     n = len(responses)
     x = np.empty((n, len(ids)))
@@ -295,7 +302,8 @@ def _construct_arrays(
         if not scale.favourable or good is None:
             good = None
         else:
-            good[:, j] = np.isin(v, np.asarray(scale.favourable, dtype=np.float64))
+            codes = np.asarray(scale.favourable, dtype=np.float64)
+            good[:, j] = np.isin(v, codes if con.higher_is_better else lo + hi - codes)
     return x, pct, good
 
 

@@ -49,7 +49,7 @@ _ITEM_KEYS = {
     "aliases",
     "description",
 }
-_CONSTRUCT_KEYS = {"label", "description", "items", "min_valid"}
+_CONSTRUCT_KEYS = {"label", "description", "items", "min_valid", "better"}
 _CONDITION_KEYS = {"item", "in", "not_in"}
 _LINEAGE_KEYS = {"item", "comparable", "note"}
 
@@ -469,11 +469,18 @@ class Parser:
                     f"must be a whole number from 1 to the number of items ({len(members)}); "
                     f"got {min_valid!r}",
                 )
+            better = spec.get("better", "higher")
+            if better not in ("higher", "lower"):
+                raise self.fail(
+                    (*ck, "better"),
+                    f"must be higher (a higher score is better, the default) or lower; got {better!r}",
+                )
             out[cid] = Construct(
                 id=cid,
                 label=self.text(spec.get("label") or cid, (*ck, "label")),
                 items=tuple(members),
                 min_valid=min_valid,
+                higher_is_better=better == "higher",
                 description=self.text(spec.get("description") or "", (*ck, "description"), empty_ok=True),
             )
         return out, construct_of

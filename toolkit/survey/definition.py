@@ -142,13 +142,19 @@ class Item:
 
 @dataclass(frozen=True)
 class Construct:
-    """A scored construct: the mean of its items when at least ``min_valid`` are answered."""
+    """A scored construct: the mean of its items when at least ``min_valid`` are answered.
+
+    ``higher_is_better`` says which end of the scale is good (``better: lower`` in the file, as
+    for holding issues back): percent favourable counts the answers at that end, and reports
+    read every comparison in that direction.
+    """
 
     id: str
     label: str
     items: tuple[str, ...]
     min_valid: int
     description: str = ""
+    higher_is_better: bool = True
 
 
 @dataclass(frozen=True)
