@@ -80,7 +80,7 @@ lint: $(VENV)/.installed-test  ## ruff only
 
 lock: $(UV)  ## re-pin requirements/*.lock after changing dependencies in pyproject.toml
 	$(UV) pip compile pyproject.toml --python-version 3.11 --universal -o $(LOCKS)/core.lock
-	$(UV) pip compile pyproject.toml --extra notebooks --python-version 3.11 --universal -o $(LOCKS)/demo.lock
+	$(UV) pip compile pyproject.toml --extra notebooks --extra serve --python-version 3.11 --universal -o $(LOCKS)/demo.lock
 	$(UV) pip compile pyproject.toml --extra test --python-version 3.11 --universal -o $(LOCKS)/test.lock
 
 clean:  ## remove the environments and demo outputs
