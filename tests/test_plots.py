@@ -57,6 +57,7 @@ def test_forest_plot_errors():
 
 # --------------------------------------------------------------------------- the notebooks' figures
 
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

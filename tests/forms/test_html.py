@@ -88,7 +88,7 @@ def test_everything_is_escaped(odd):
     assert [q["text"] for q in parsed.questions] == [it.text for it in odd.items]
     assert "<one>" not in page and "<b>markup" not in page
     assert "Statement &lt;one&gt; &amp; [[two]]" in page
-    assert 'Forms &lt;test&gt; &amp; &#34;quotes&#34;' in page
+    assert "Forms &lt;test&gt; &amp; &#34;quotes&#34;" in page
     text = _squash(page)
     assert "is one of “Agree”, “Strongly agree”. (<code>useful in (4, 5)</code>)" in text
     assert "is “Yes of course”." in text
@@ -99,6 +99,6 @@ def test_everything_is_escaped(odd):
 
 
 def test_script_in_a_question_stays_text(tmp_path):
-    survey = tiny_survey(tmp_path, "  - {id: x, text: \"<script>alert(1)</script>\", type: text}")
+    survey = tiny_survey(tmp_path, '  - {id: x, text: "<script>alert(1)</script>", type: text}')
     page = to_html(survey)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -86,9 +86,7 @@ def test_in_conditions_and_escaped_texts(odd):
 
 
 def test_items_that_would_share_a_code_are_refused(tmp_path):
-    survey = tiny_survey(
-        tmp_path, "  - {id: a_bc, text: A, type: text}\n  - {id: ab_c, text: B, type: text}"
-    )
+    survey = tiny_survey(tmp_path, "  - {id: a_bc, text: A, type: text}\n  - {id: ab_c, text: B, type: text}")
     message = r"items 'a_bc' and 'ab_c' would both get the LimeSurvey question code 'abc'"
     with pytest.raises(SurveyError, match=message):
         to_limesurvey_tsv(survey)

@@ -295,9 +295,7 @@ def planted(tmp_path, roster):
         table.loc[i, ["employee_id", "email", "name"]] = [f"{eid}{i}", f"{i}{email}", name]
     for i in range(3, 40):
         other = people.iloc[(i * 7) % len(people)]
-        table.loc[i, "comment"] = (
-            f"Please ask {other['name']} ({other['email']}) about it."
-        )
+        table.loc[i, "comment"] = f"Please ask {other['name']} ({other['email']}) about it."
     table.loc[0, "comment"] = "I am Zoe, reach me at 0zoe.stranger@elsewhere.example"
     path = tmp_path / "planted_2026Q1.csv"
     table.to_csv(path, index=False)

@@ -12,9 +12,7 @@ UNITS = pd.DataFrame(
     {
         "unit": ["org", "div1", "div2", "depA", "depB", "depC", "tA", "tB", "tC", "tD", "tE", "tF"],
         "parent": [None, "org", "org", "div1", "div1", "div2"] + ["depA"] * 3 + ["depB"] * 2 + ["depC"],
-        "kind": ["organisation", "division", "division"]
-        + ["department"] * 3
-        + ["team"] * 6,
+        "kind": ["organisation", "division", "division"] + ["department"] * 3 + ["team"] * 6,
     }
 )
 #: respondents per team: tA alone reaches 10; tB+tC (7) and tD+tE (8) reach it only together at div1;

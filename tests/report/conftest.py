@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import toolkit
+from toolkit.privacy._modelled import MODEL_MIN_TEAMS
 from toolkit.privacy.disclosure import DEFAULT_POLICY
 from toolkit.report import write_manager_reports
 
@@ -138,9 +139,10 @@ def unexplained_numbers(html: str, rows: pd.DataFrame, *, waves, policy=None, co
     decimals must be a mean or change (of cut ``all`` or a cadence cut), a number with ``%`` a
     percentage (favourable, answer share, cadence and length share, response rate), a whole number
     an ``n``, a count of responses, a threshold of the policy (scores, distributions, comments) or a
-    scale point of the axis. Comments (``<blockquote>``) are text, not numbers: each must be a
-    comment of ``comments`` (the audience's comment release rows of the wave), whose ``n`` then
-    explains a whole number; a page with quotes but no ``comments`` fails.
+    scale point of the axis ("95% interval" is a label, and 10 the teams the model needs).
+    Comments (``<blockquote>``) are text, not numbers: each must be a comment of ``comments`` (the
+    audience's comment release rows of the wave), whose ``n`` then explains a whole number; a page
+    with quotes but no ``comments`` fails.
     """
     page = parse(html)
     bad = []
@@ -168,7 +170,8 @@ def unexplained_numbers(html: str, rows: pd.DataFrame, *, waves, policy=None, co
         text = text.replace(w, " ")
     for label in ANSWER_LABELS:
         text = text.replace(label, " ")
-    text = text.replace("1:1", " ")
+    text = text.replace("1:1", " ").replace("95% interval", " ")  # the interval's level is a label
+    ints.add(str(MODEL_MIN_TEAMS))  # "they need at least 10 teams in the organisation"
     for number, pct in _NUMBER.findall(text):
         ok = number in pcts if pct else (number in means if "." in number else number in ints)
         if not ok:

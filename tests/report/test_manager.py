@@ -207,7 +207,9 @@ def test_bad_arguments(sample_release, survey, units):
 # --------------------------------------------------------------------------- prompts
 
 
-def _hand_release(means: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _hand_release(
+    means: dict[str, float], eb: dict[str, tuple[float, float, float]] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     units = pd.DataFrame(
         {
             "unit": ["org", "d1", "tx"],
@@ -219,22 +221,92 @@ def _hand_release(means: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c, v in means.items():
         rows.append(("manager:tx", "2026Q2", "tx", "all", f"{c}:mean", v, 6))
         rows.append(("manager:tx", "2026Q2", "org", "all", f"{c}:mean", 3.5, 60))
+    for c, trio in (eb or {}).items():
+        for part, v in zip(("eb_mean", "eb_low", "eb_high"), trio, strict=True):
+            rows.append(("manager:tx", "2026Q2", "tx", "all", f"{c}:{part}", v, 6))
     rel = pd.DataFrame(rows, columns=["audience", "wave", "unit", "cut", "measure", "value", "n"])
     return rel, units
 
 
-def test_prompts_pick_the_weakest_constructs(survey):
-    means = dict.fromkeys(survey.constructs, 3.8)
-    means.update(depth=2.10, trust=2.50, holding_back=4.30, informal_contact=2.90)
-    rel, units = _hand_release(means)
+def _prompt_section(html):
+    return html.split('id="h-prompts"')[1].split("</section>")[0]
+
+
+def test_prompts_only_where_the_team_is_credibly_worse(survey):
+    means = dict.fromkeys(survey.constructs, 3.5)
+    means.update(depth=2.60, trust=2.90, holding_back=4.30, growth=4.40)
+    eb = dict.fromkeys(survey.constructs, (3.5, 3.1, 3.9))
+    eb.update(
+        depth=(3.00, 2.70, 3.30),  # whole interval below the organisation's 3.50: worse
+        holding_back=(3.90, 3.60, 4.20),  # above 3.50 where lower is better: worse, and by more
+        trust=(3.20, 2.80, 3.60),  # includes 3.50: no prompt
+        growth=(4.00, 3.70, 4.30),  # above: better, no prompt
+    )
+    rel, units = _hand_release(means, eb)
     html = manager_report(rel, survey, units, team="tx", wave="2026Q2")
-    section = html.split('id="h-prompts"')[1].split("</section>")[0]
+    section = _prompt_section(html)
     items = re.findall(r"<li><strong>(.*?)</strong>", section)
-    assert items == [survey.constructs[c].label for c in ("holding_back", "depth", "trust")]
-    for c in ("holding_back", "depth", "trust"):
+    assert items == [survey.constructs[c].label for c in ("depth", "holding_back")]
+    assert "Two areas where your team is credibly below the organisation" in section
+    for c in ("holding_back", "depth"):
         assert any(p in section for p in PROMPTS[c]), c
+    # the table marks the same constructs, direction-aware, and growth as better
+    table = html.split('id="scores"')[1].split("</table>")[0]
+    assert (
+        table.count("worse than the organisation") == 2 and table.count("better than the organisation") == 1
+    )
     # the same input gives the same prompts
     assert manager_report(rel, survey, units, team="tx", wave="2026Q2") == html
+
+
+def test_no_area_stands_out_offers_the_depth_prompts(survey):
+    means = dict.fromkeys(survey.constructs, 3.5)
+    means.update(holding_back=2.75)  # a strength where lower is better: never a prompt
+    eb = dict.fromkeys(survey.constructs, (3.45, 3.1, 3.8))
+    eb["holding_back"] = (3.15, 2.78, 3.53)
+    rel, units = _hand_release(means, eb)
+    section = _prompt_section(manager_report(rel, survey, units, team="tx", wave="2026Q2"))
+    assert "No area stands out" in section and "<strong>" not in section.split("</h3>")[1]
+    assert all(p in section for p in PROMPTS["depth"])
+    # without team estimates (an organisation under 10 teams) nothing is singled out either
+    rel, units = _hand_release(means)
+    section = _prompt_section(manager_report(rel, survey, units, team="tx", wave="2026Q2"))
+    assert "No area can be singled out" in section and all(p in section for p in PROMPTS["depth"])
+
+
+def test_suppressed_team_gets_no_team_prompts(sample_reports):
+    out, manifest = sample_reports
+    for name in manifest.loc[manifest["suppressed"], "file"]:
+        section = _prompt_section((out / name).read_text(encoding="utf-8"))
+        assert "No prompts from your team's scores" in section, name
+        assert "weakest" not in section and "credibly below" not in section, name
+
+
+def test_sample_prompts_follow_the_intervals(sample_reports, sample_release, survey):
+    """On the sample, every listed prompt is a construct whose interval excludes the organisation's
+    mean on its bad side, and the heading counts them."""
+    out, manifest = sample_reports
+    listed = 0
+    for team, name in zip(manifest["team"], manifest["file"], strict=True):
+        section = _prompt_section((out / name).read_text(encoding="utf-8"))
+        rows = _audience_rows(sample_release, team)
+        rows = rows[rows["cut"] == "all"]
+        val = {
+            (str(u), str(m)): v for u, m, v in zip(rows["unit"], rows["measure"], rows["value"], strict=True)
+        }
+        items = re.findall(r"<li><strong>(.*?)</strong>", section)
+        listed += len(items)
+        for c, con in survey.constructs.items():
+            if (team, f"{c}:eb_low") not in val:
+                assert con.label not in items, (team, c)
+                continue
+            low, high, org = val[team, f"{c}:eb_low"], val[team, f"{c}:eb_high"], val["org", f"{c}:mean"]
+            worse = high < org if con.higher_is_better else low > org
+            assert (con.label in items) == worse, (team, c)
+        if items:
+            word = ("One", "Two", "Three", "Four", "Five")[len(items) - 1]
+            assert f"{word} area" in section, team
+    assert listed > 0
 
 
 def test_holding_back_low_is_good(survey):
@@ -324,7 +396,7 @@ def test_same_cadence_comparison(sample_reports, sample_release, survey):
             hit = org[org["measure"] == f"{c}:mean"]
             if len(hit):
                 row = table.split(survey.constructs[c].label)[1].split("</tr>")[0]
-                assert row.rstrip().endswith(f'<td class="num">{hit["value"].item():.2f}</td>'), (team, c)
+                assert re.search(rf'<td class="num"[^>]*>{hit["value"].item():.2f}</td>\s*$', row), (team, c)
     assert compared
 
 
@@ -337,7 +409,8 @@ def test_depth_by_cadence_table(sample_reports, sample_release, survey):
     assert len(depth) >= 2
     for cut, v, n in zip(depth["cut"].astype(str), depth["value"], depth["n"], strict=True):
         label = survey.scales["cadence"].label_of(cut.split("=", 1)[1])
-        assert label in table and f'<td class="num">{v:.2f}</td><td class="num">{n}</td>' in table
+        assert label in table
+        assert re.search(rf'<td class="num"[^>]*>{v:.2f}</td><td class="num"[^>]*>{n}</td>', table)
 
 
 def test_cadence_not_published_wording(survey):

@@ -27,7 +27,7 @@ def model_rows(cells, shown) -> list[tuple]:
 
     Per wave and construct, with at least :data:`MODEL_MIN_TEAMS` teams: the change intervals
     (``change_low``, ``change_high``), each published team mean's empirical-Bayes estimate and
-    interval (``eb_mean``, ``eb_low``, ``eb_high``), and at the organisation the weekly minus
+    interval (``eb_mean``, ``eb_low``, ``eb_high``), and at the organisation (latest wave) the weekly minus
     monthly difference adjusted for division and team size (``weekly_vs_monthly``, ``_low``,
     ``_high``), where both cadence cuts are published.
     """
@@ -90,9 +90,10 @@ def _rows(part: pd.DataFrame, measure: int, values: np.ndarray) -> list[tuple]:
 
 
 def _contrast_rows(cells, comps) -> list[tuple]:
-    """``<construct>:weekly_vs_monthly`` (and its 95% interval) at the organisation: the mixed
-    model's adjusted difference (:func:`toolkit.compare_cadence`, adjusted for division, and
-    for team size when headcounts are given), where both cadence cuts are published."""
+    """``<construct>:weekly_vs_monthly`` (and its 95% interval) at the organisation in the latest
+    wave (the quarter reported): the mixed model's adjusted difference
+    (:func:`toolkit.compare_cadence`, adjusted for division, and for team size when headcounts are
+    given), where both cadence cuts are published."""
 
     cadence = [a for a, (item, _, _) in enumerate(cells.cut_items) if item == _cadence_id(cells)]
     if not cadence:
@@ -107,31 +108,31 @@ def _contrast_rows(cells, comps) -> list[tuple]:
     if cells._invited is not None:
         inv = cells._invited
         roster = inv.loc[inv.index.repeat(inv["invited"].astype(int)), ["team", "wave"]]
-    for w, wave in enumerate(cells.waves):
-        wanted = [
-            k
-            for k in range(len(cells.constructs))
-            if (w, k) in comps and cells.cut_pub[a][w * cells.F + k + 1][[wk, mo]].all()
-        ]
-        if not wanted:
-            continue
-        sc = cells._scores[cells._scores["wave"].astype("str") == wave]
-        sc, covariates = team_covariates(sc, units=cells.tree, roster=roster, wave=wave)
-        try:
-            table = compare_cadence(
-                sc,
-                outcome=[cells.constructs[k] for k in wanted],
-                contrast=[("weekly", "monthly")],
-                covariates=covariates,
-                method="lmm",
-            )
-        except ValueError:  # a covariate that cannot be estimated here: no adjusted contrast
-            continue
-        for r in table.itertuples(index=False):
-            f = cells.constructs.index(r.outcome) + 1
-            for name, x in (("", r.estimate), ("_low", r.ci_low), ("_high", r.ci_high)):
-                measure = cells._measure(f, f"weekly_vs_monthly{name}")
-                rows.append((cells.root, w, 0, measure, round(float(x), md), int(r.n_people)))
+    w, wave = len(cells.waves) - 1, cells.waves[-1]  # the quarter reported: its latest wave
+    wanted = [
+        k
+        for k in range(len(cells.constructs))
+        if (w, k) in comps and cells.cut_pub[a][w * cells.F + k + 1][[wk, mo]].all()
+    ]
+    if not wanted:
+        return rows
+    sc = cells._scores[cells._scores["wave"].astype("str") == wave]
+    sc, covariates = team_covariates(sc, units=cells.tree, roster=roster, wave=wave)
+    try:
+        table = compare_cadence(
+            sc,
+            outcome=[cells.constructs[k] for k in wanted],
+            contrast=[("weekly", "monthly")],
+            covariates=covariates,
+            method="lmm",
+        )
+    except ValueError:  # a covariate that cannot be estimated here: no adjusted contrast
+        return rows
+    for r in table.itertuples(index=False):
+        f = cells.constructs.index(r.outcome) + 1
+        for name, x in (("", r.estimate), ("_low", r.ci_low), ("_high", r.ci_high)):
+            measure = cells._measure(f, f"weekly_vs_monthly{name}")
+            rows.append((cells.root, w, 0, measure, round(float(x), md), int(r.n_people)))
     return rows
 
 

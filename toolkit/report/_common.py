@@ -9,7 +9,19 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-__all__ = ["environment", "fmt_change", "fmt_mean", "fmt_pct", "wave_before"]
+__all__ = [
+    "better_text",
+    "contrast_sentence",
+    "environment",
+    "favourable_end",
+    "fmt_change",
+    "fmt_mean",
+    "fmt_pct",
+    "fmt_signed",
+    "higher_is_better",
+    "scale_range",
+    "wave_before",
+]
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +71,86 @@ def fmt_change(value: float, decimals: int) -> str:
     if float(text) == 0:
         return f"{text} (no change)"
     return f"+{text} (up)" if value > 0 else f"-{text} (down)"
+
+
+def fmt_signed(value: float, decimals: int) -> str:
+    """A signed number with a true minus sign (so a screen reader says "minus").
+
+    Examples
+    --------
+    >>> fmt_signed(0.205, 2), fmt_signed(-0.19, 2), fmt_signed(0.0, 2)
+    ('+0.20', '−0.19', '0.00')
+    """
+    text = f"{abs(value):.{decimals}f}"
+    if float(text) == 0:
+        return text
+    return f"+{text}" if value > 0 else f"−{text}"
+
+
+def higher_is_better(survey, construct: str) -> bool:
+    """Which end of the scale is good for ``construct``: the survey's ``better:`` (default higher)."""
+    con = survey.constructs.get(construct)
+    return True if con is None else bool(con.higher_is_better)
+
+
+def better_text(survey, construct: str) -> str:
+    """``"higher is better"`` or ``"lower is better"``, from the survey."""
+    return "higher is better" if higher_is_better(survey, construct) else "lower is better"
+
+
+def scale_range(survey, construct: str) -> tuple[float, float]:
+    """The lowest and highest scored code of the construct's scale (1 to 5 when unknown)."""
+    con = survey.constructs.get(construct)
+    if con is None:
+        return 1.0, 5.0
+    codes = [c for c in survey.scale_of(con.items[0]).codes if isinstance(c, (int, float))]
+    return (float(min(codes)), float(max(codes))) if codes else (1.0, 5.0)
+
+
+def favourable_end(survey, construct: str) -> str | None:
+    """The answers that ``<construct>:favourable`` counts, in words: the scale's favourable codes,
+    mirrored for a construct where lower is better (after reverse keying, as the score).
+
+    Examples
+    --------
+    >>> import toolkit
+    >>> s = toolkit.load_survey("surveys/one_on_one_pulse.yaml")
+    >>> favourable_end(s, "depth"), favourable_end(s, "holding_back")
+    ('agree or strongly agree', 'disagree or strongly disagree')
+    """
+    con = survey.constructs.get(construct)
+    if con is None:
+        return None
+    scale = survey.scale_of(con.items[0])
+    if not scale.favourable:
+        return None
+    lo, hi = scale_range(survey, construct)
+    codes = scale.favourable if con.higher_is_better else tuple(int(lo + hi - c) for c in scale.favourable)
+    labels = [scale.label_of(c).lower() for c in sorted(codes)]
+    if not con.higher_is_better:
+        labels = labels[::-1]  # the stronger answer last, as in "agree or strongly agree"
+    return " or ".join(labels)
+
+
+def contrast_sentence(construct_label: str, value: float, low: float, high: float, decimals: int) -> str:
+    """The adjusted weekly-vs-monthly difference in one plain sentence, saying what its interval
+    allows (the numbers as the release shows them).
+
+    Examples
+    --------
+    >>> contrast_sentence("Depth", 0.21, -0.19, 0.61, 2)[:60]
+    'Depth: people who report weekly 1:1s score +0.21 against mon'
+    """
+    f = lambda x: fmt_signed(x, decimals)  # noqa: E731
+    head = (
+        f"{construct_label}: people who report weekly 1:1s score {f(value)} against monthly "
+        f"(95% interval {f(low)} to {f(high)}), adjusted for division and team size."
+    )
+    if low > 0:
+        return head + " The interval is above zero: weekly 1:1s go with a higher score."
+    if high < 0:
+        return head + " The interval is below zero: weekly 1:1s go with a lower score."
+    return head + " The interval includes zero: the data do not show a difference either way."
 
 
 def wave_before(release: pd.DataFrame, wave: str) -> str | None:

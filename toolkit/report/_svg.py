@@ -24,10 +24,14 @@ MARKERS = {
 
 @dataclass(frozen=True)
 class DotRow:
-    """One row of a dot chart: a label and, per role, the number as shown (``None`` = not shown)."""
+    """One row of a dot chart: a label and, per role, the number as shown (``None`` = not shown);
+    ``interval`` is the team's 95% interval (drawn as a line through its marker), and ``value`` the
+    text printed at the right (default: the team's number as shown)."""
 
     label: str
     points: dict[str, tuple[float, str] | None]
+    interval: tuple[float, float] | None = None
+    value: str | None = None
 
 
 def marker(role: str, x: float, y: float, size: float = 6.0) -> str:
@@ -69,6 +73,7 @@ def dot_chart(
     label: str,
     roles: Sequence[str],
     width: int = 640,
+    value_width: int = 80,
 ) -> str:
     """A horizontal dot chart on the scale ``lo`` to ``hi``, one row per construct.
 
@@ -84,6 +89,8 @@ def dot_chart(
         The roles drawn, back to front (the team last, on top).
     width : int, default 640
         Width in SVG units; the chart scales to its container.
+    value_width : int, default 80
+        Room at the right for the printed value of each row.
 
     Returns
     -------
@@ -96,7 +103,7 @@ def dot_chart(
     >>> 'role="img"' in svg and "3.50" in svg
     True
     """
-    left, right, top, row_h = 230, 80, 26, 30
+    left, right, top, row_h = 200, value_width, 26, 30
     plot_w = width - left - right
     height = top + row_h * len(rows) + 10
 
@@ -117,12 +124,24 @@ def dot_chart(
     for i, row in enumerate(rows):
         y = top + row_h * i + row_h / 2
         parts.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end">{escape(row.label)}</text>')
+        if row.interval is not None:
+            a, b = (xpos(min(max(v, lo), hi)) for v in row.interval)
+            colour = MARKERS["team"][1]
+            parts.append(
+                f'<line x1="{a:.1f}" y1="{y:.1f}" x2="{b:.1f}" y2="{y:.1f}" stroke="{colour}" '
+                f'stroke-width="3" stroke-linecap="round" opacity="0.55"/>'
+                + "".join(
+                    f'<line x1="{e:.1f}" y1="{y - 6:.1f}" x2="{e:.1f}" y2="{y + 6:.1f}" '
+                    f'stroke="{colour}" stroke-width="2"/>'
+                    for e in (a, b)
+                )
+            )
         for role in roles:
             point = row.points.get(role)
             if point is not None:
                 parts.append(marker(role, xpos(point[0]), y))
         team = row.points.get("team")
-        shown = team[1] if team is not None else "not shown"
+        shown = row.value if row.value is not None else team[1] if team is not None else "not shown"
         parts.append(
             f'<text x="{width - 8}" y="{y + 4:.1f}" text-anchor="end" class="value">{escape(shown)}</text>'
         )

@@ -17,7 +17,6 @@ come from the comment release (:func:`toolkit.release_comments`), the rows of th
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,22 +25,20 @@ import pandas as pd
 
 from toolkit._io import atomic_write_text
 from toolkit.privacy.disclosure import load_policy
-from toolkit.report import _svg
-from toolkit.report._common import (
-    codes_and_labels,
-    environment,
-    fmt_change,
-    fmt_mean,
-    fmt_pct,
-    wave_before,
-)
-from toolkit.report._prompts import _GENERIC_PROMPTS, DIRECTION, PROMPTS
+from toolkit.report._common import codes_and_labels, higher_is_better, scale_range, wave_before
+from toolkit.report._manager_view import View, choose_prompt
+from toolkit.report._prompts import DIRECTION, PROMPTS
 from toolkit.survey import Survey
 from toolkit.units import Units
 
-__all__ = ["DIRECTION", "PROMPTS", "manager_report", "weakest_constructs", "write_manager_reports"]
-
-_ROLES_BACK_TO_FRONT = ("organisation", "division", "department", "team")
+__all__ = [
+    "DIRECTION",
+    "PROMPTS",
+    "choose_prompt",
+    "manager_report",
+    "weakest_constructs",
+    "write_manager_reports",
+]
 
 
 # --------------------------------------------------------------------------- public API
@@ -209,7 +206,7 @@ def write_manager_reports(
             else:
                 cuts[(unit_names[uu], cut_names[ci], measure_names[mm])] = (vv, nn)
         mine = None if comments is None else said.get(f"manager:{t}", comments.iloc[:0])
-        view = _View(data, survey, tree, team=t, wave=wave, prev=prev, pol=pol, cuts=cuts, comments=mine)
+        view = View(data, survey, tree, team=t, wave=wave, prev=prev, pol=pol, cuts=cuts, comments=mine)
         name = re.sub(r"[^A-Za-z0-9._-]", "_", t) + ".html"
         if name in seen:
             raise ValueError(f"teams {seen[name]!r} and {t!r} map to the same file name {name}")
@@ -230,9 +227,12 @@ def write_manager_reports(
 
 
 def weakest_constructs(means: Mapping[str, float], survey: Survey, k: int = 3) -> list[str]:
-    """The ``k`` constructs with the worst means, taking each construct's :data:`DIRECTION`.
+    """The ``k`` constructs with the worst means, taking each construct's direction from the survey
+    (``better: lower``).
 
-    A "higher is worse" construct is mirrored on its scale (``lo + hi - mean``) before ranking;
+    The reports do not rank constructs by their means (a team's prompts go to constructs where it
+    is credibly worse than the organisation); this is for analysts. A "lower is better" construct
+    is mirrored on its scale (``lo + hi - mean``) before ranking;
     ties go to the construct listed first in the survey.
 
     Examples
@@ -245,28 +245,13 @@ def weakest_constructs(means: Mapping[str, float], survey: Survey, k: int = 3) -
     order = list(survey.constructs)
     scored = []
     for c, m in means.items():
-        lo, hi = _scale_range(survey, c)
-        good = m if DIRECTION.get(c, 1) > 0 else lo + hi - m
+        lo, hi = scale_range(survey, c)
+        good = m if higher_is_better(survey, c) else lo + hi - m
         scored.append((good, order.index(c) if c in order else len(order), c))
     return [c for _, _, c in sorted(scored)[:k]]
 
 
-def choose_prompt(construct: str, team: str, wave: str) -> str:
-    """The prompt for ``construct``: deterministic per team, wave and construct (CRC-32), so it varies
-    between quarters and teams but not between runs."""
-    options = PROMPTS.get(construct, _GENERIC_PROMPTS)
-    return options[zlib.crc32(f"{team}|{wave}|{construct}".encode()) % len(options)]
-
-
 # --------------------------------------------------------------------------- internals
-
-
-def _scale_range(survey: Survey, construct: str) -> tuple[float, float]:
-    con = survey.constructs.get(construct)
-    if con is None:
-        return 1.0, 5.0
-    codes = [c for c in survey.scale_of(con.items[0]).codes if isinstance(c, (int, float))]
-    return (float(min(codes)), float(max(codes))) if codes else (1.0, 5.0)
 
 
 def _values(col: pd.Series) -> list[str]:
@@ -315,7 +300,7 @@ def _cadence_id(survey: Survey) -> str | None:
 def _render(rows, survey, tree, *, team, wave, prev, pol, comments=None) -> str:
     data = _audience_data(rows, f"manager:{team}", wave)
     cuts = _cut_data(rows, wave, _cadence_id(survey))
-    view = _View(data, survey, tree, team=team, wave=wave, prev=prev, pol=pol, cuts=cuts, comments=comments)
+    view = View(data, survey, tree, team=team, wave=wave, prev=prev, pol=pol, cuts=cuts, comments=comments)
     return view.html()
 
 
@@ -335,319 +320,3 @@ def _comment_rows(comments: pd.DataFrame, audience: str, wave: str) -> pd.DataFr
     _check_comments(comments)
     keep = (comments["audience"].astype("str") == audience) & (comments["wave"].astype("str") == wave)
     return comments[keep]
-
-
-class _View:
-    """What one manager report shows, computed from its audience's rows alone."""
-
-    def __init__(
-        self, data: dict, survey: Survey, tree: Units, *, team, wave, prev, pol, cuts=None, comments=None
-    ):
-        """``data`` maps (unit, measure) to (value, n): this wave's ``cut=all`` rows of ``manager:<team>``;
-        ``cuts`` maps (unit, cut, measure) to (value, n): its cadence cuts; ``comments`` is this wave's
-        comment release rows of ``manager:<team>`` (``None``: comments are not part of the report)."""
-        self.survey, self.tree, self.team, self.wave, self.prev, self.pol = (
-            survey,
-            tree,
-            team,
-            wave,
-            prev,
-            pol,
-        )
-        self.data = data
-        self.cuts = cuts or {}
-        if comments is not None and (comments["audience"].astype("str") != f"manager:{team}").any():
-            raise ValueError(f"manager report of manager:{team} was given comments of other audiences")
-        self.comment_rows = comments
-        self.org = tree.chain(team)[-1]
-        self.cadence_item = survey.role_item("cadence")
-        self.length_item = survey.role_item("meeting_length")
-        self.mode = self._modal_cadence()
-        units_seen = {u for u, _ in self.data}
-        chain = tree.chain(team)
-        self.compare = [u for u in chain[1:] if u in units_seen]  # nearest first
-        self.constructs = list(survey.constructs)
-        self.suppressed = not any((team, f"{c}:mean") in self.data for c in self.constructs)
-
-    # -- numbers as the release shows them
-
-    def _get(self, unit, measure):
-        return self.data.get((unit, measure))
-
-    def mean(self, unit, measure):
-        hit = self._get(unit, measure)
-        return None if hit is None else fmt_mean(hit[0], self.pol["mean_decimals"])
-
-    def pct(self, unit, measure):
-        hit = self._get(unit, measure)
-        return None if hit is None else fmt_pct(hit[0], self.pol["percent_decimals"])
-
-    def label(self, unit) -> str:
-        kind = self.tree.kind.get(unit, "unit")
-        name = self.tree.label.get(unit, unit)
-        return "the organisation" if kind == "organisation" else f"{kind} {name}"
-
-    def role(self, unit) -> str:
-        return self.tree.kind.get(unit, "organisation")
-
-    # -- sections
-
-    def participation(self) -> list[dict]:
-        out = []
-        for unit in [self.team, *self.compare]:
-            resp = self._get(unit, "responses")
-            rate = self._get(unit, "response_rate")
-            out.append(
-                {
-                    "unit": "Your team" if unit == self.team else self.label(unit).capitalize(),
-                    "responses": None if resp is None else str(int(resp[0])),
-                    "rate": None if rate is None else fmt_pct(rate[0], self.pol["percent_decimals"]),
-                    "invited": None if rate is None else str(rate[1]),
-                }
-            )
-        return out
-
-    def scores(self) -> list[dict]:
-        out = []
-        for c in self.constructs:
-            con = self.survey.constructs[c]
-            t = self._get(self.team, f"{c}:mean")
-            out.append(
-                {
-                    "id": c,
-                    "label": con.label,
-                    "description": con.description,
-                    "better": "lower is better" if DIRECTION.get(c, 1) < 0 else "higher is better",
-                    "team": self.mean(self.team, f"{c}:mean"),
-                    "n": None if t is None else str(t[1]),
-                    "favourable": self.pct(self.team, f"{c}:favourable"),
-                    "change": None
-                    if (h := self._get(self.team, f"{c}:change")) is None
-                    else fmt_change(h[0], self.pol["mean_decimals"]),
-                    "others": [self.mean(u, f"{c}:mean") for u in self.compare],
-                    "same_cadence": self._cadence_mean(self.mode, c),
-                }
-            )
-        return out
-
-    def chart(self) -> str:
-        rows, roles = [], []
-        for u in self.compare:
-            if self.role(u) not in roles:
-                roles.append(self.role(u))
-        roles = [r for r in _ROLES_BACK_TO_FRONT if r in roles] + ["team"]
-        lo, hi = 5.0, 1.0
-        for c in self.constructs:
-            a, b = _scale_range(self.survey, c)
-            lo, hi = min(lo, a), max(hi, b)
-            points = {}
-            for unit, role in [(self.team, "team"), *((u, self.role(u)) for u in self.compare)]:
-                hit = self._get(unit, f"{c}:mean")
-                if hit is not None and role not in points:
-                    points[role] = (hit[0], fmt_mean(hit[0], self.pol["mean_decimals"]))
-            rows.append(_svg.DotRow(self.survey.constructs[c].label, points))
-        who = ", ".join(self.label(u) for u in self.compare)
-        aria = (
-            f"Dot chart of the construct means of "
-            f"{'your team (not shown: too few responses), ' if self.suppressed else 'your team (circles) '}"
-            f"against {who}. The same numbers are in the table of scores."
-        )
-        return _svg.dot_chart(rows, lo=lo, hi=hi, label=aria, roles=roles)
-
-    def legend(self) -> list[dict]:
-        items = (
-            [] if self.suppressed else [{"symbol": _svg.legend_symbol("team"), "text": "Your team (circle)"}]
-        )
-        shapes = {"department": "diamond", "division": "triangle", "organisation": "vertical bar"}
-        for u in self.compare:
-            role = self.role(u)
-            items.append(
-                {
-                    "symbol": _svg.legend_symbol(role),
-                    "text": f"{self.label(u).capitalize()} ({shapes.get(role, '')})",
-                }
-            )
-        return items
-
-    def distributions(self) -> list[dict]:
-        out = []
-        for c in self.constructs:
-            items = []
-            for item_id in self.survey.constructs[c].items:
-                scale = self.survey.scale_of(item_id)
-                segs = []
-                for pos, code in enumerate(scale.allowed):
-                    hit = self._get(self.team, f"{item_id}:share:{code}")
-                    if hit is None:
-                        continue
-                    segs.append(
-                        {
-                            "cls": "na" if code in scale.na_codes else f"s{pos + 1}",
-                            "label": scale.label_of(code),
-                            "pct": fmt_pct(hit[0], self.pol["percent_decimals"]),
-                            "width": hit[0],
-                        }
-                    )
-                if segs:
-                    item = self.survey.item(item_id)
-                    items.append({"text": item.text, "reverse": item.reverse, "segments": segs})
-            if items:
-                out.append({"label": self.survey.constructs[c].label, "questions": items})
-        return out
-
-    # -- cadence
-
-    def _shares(self, item) -> list[dict] | None:
-        """The team's published distribution of a cadence or length item, as bar segments."""
-        if item is None:
-            return None
-        scale = self.survey.scale_of(item.id)
-        segs = []
-        for pos, code in enumerate(scale.allowed):
-            hit = self._get(self.team, f"{item.id}:share:{code}")
-            if hit is None:
-                continue
-            segs.append(
-                {
-                    "code": code,
-                    "cls": f"c{pos % 5 + 1}",
-                    "label": scale.label_of(code),
-                    "pct": fmt_pct(hit[0], self.pol["percent_decimals"]),
-                    "width": hit[0],
-                    "n": hit[1],
-                }
-            )
-        return segs or None
-
-    def _modal_cadence(self):
-        """The team's most common cadence answer, from its published distribution only (ties: the
-        first answer of the scale); ``None`` when the distribution is not published."""
-        segs = self._shares(self.cadence_item)
-        if not segs:
-            return None
-        best = max(segs, key=lambda sg: sg["width"])  # max keeps the first of equal shares
-        return best["code"]
-
-    def _cadence_mean(self, code, construct):
-        if code is None:
-            return None
-        hit = self.cuts.get((self.org, f"{self.cadence_item.id}={code}", f"{construct}:mean"))
-        return None if hit is None else fmt_mean(hit[0], self.pol["mean_decimals"])
-
-    def rhythm(self) -> list[dict]:
-        out = []
-        for item, what in ((self.cadence_item, "cadence"), (self.length_item, "usual length")):
-            if item is None:
-                continue
-            segs = self._shares(item)
-            out.append(
-                {
-                    "title": f"Your team's 1:1 {what}",
-                    "text": item.text,
-                    "segments": segs,
-                    "n": None if not segs else str(segs[0]["n"]),
-                }
-            )
-        return out
-
-    def cadence_label(self) -> str | None:
-        if self.mode is None:
-            return None
-        return self.survey.scale_of(self.cadence_item.id).label_of(self.mode)
-
-    def depth_by_cadence(self) -> list[dict]:
-        """The organisation's depth mean by reported cadence: every published cadence cut."""
-        if self.cadence_item is None or "depth" not in self.survey.constructs:
-            return []
-        scale = self.survey.scale_of(self.cadence_item.id)
-        out = []
-        for code in scale.allowed:
-            hit = self.cuts.get((self.org, f"{self.cadence_item.id}={code}", "depth:mean"))
-            if hit is not None:
-                out.append(
-                    {
-                        "label": scale.label_of(code),
-                        "mean": fmt_mean(hit[0], self.pol["mean_decimals"]),
-                        "n": str(hit[1]),
-                        "team": code == self.mode,
-                    }
-                )
-        return out
-
-    def prompts(self) -> tuple[str | None, list[dict]]:
-        for unit in [self.team, *self.compare]:
-            means = {c: h[0] for c in self.constructs if (h := self._get(unit, f"{c}:mean")) is not None}
-            if means:
-                weak = weakest_constructs(means, self.survey)
-                source = None if unit == self.team else self.label(unit)
-                return source, [
-                    {
-                        "construct": self.survey.constructs[c].label,
-                        "score": fmt_mean(means[c], self.pol["mean_decimals"]),
-                        "better": "lower is better" if DIRECTION.get(c, 1) < 0 else "higher is better",
-                        "prompt": choose_prompt(c, self.team, self.wave),
-                    }
-                    for c in weak
-                ]
-        return None, []
-
-    def comments(self) -> list[dict] | None:
-        """The comment sets, the team's first, then those of the units above (pooled small teams)."""
-        if self.comment_rows is None:
-            return None
-        rows = self.comment_rows
-        chain = self.tree.chain(self.team)
-        order = {u: i for i, u in enumerate(chain)}
-        items = {it.id: i for i, it in enumerate(self.survey.items)}
-        groups = []
-        for (unit, item), part in rows.groupby([rows["unit"].astype("str"), rows["item"].astype("str")]):
-            n = int(part["n"].iloc[0])
-            if unit == self.team:
-                title = f"Your team ({n} respondents)"
-            else:
-                title = (
-                    f"Teams of {self.label(unit)} whose groups are too small to show their comments "
-                    f"on their own ({n} respondents together)"
-                )
-            groups.append(
-                {
-                    "key": (order.get(unit, len(chain)), items.get(item, len(items))),
-                    "title": title,
-                    "question": self.survey.item(item).text,
-                    "comments": part["comment"].astype("str").tolist(),
-                }
-            )
-        return sorted(groups, key=lambda g: g["key"])
-
-    def html(self) -> str:
-        source, prompts = self.prompts()
-        scores = self.scores()
-        return (
-            environment()
-            .get_template("manager.html.j2")
-            .render(
-                team=self.tree.label.get(self.team, self.team),
-                wave=self.wave,
-                prev=self.prev,
-                title=self.survey.title,
-                suppressed=self.suppressed,
-                min_scores=self.pol["min_scores"],
-                compare=[self.label(u) for u in self.compare],
-                participation=self.participation(),
-                scores=scores,
-                chart=self.chart(),
-                legend=self.legend(),
-                distributions=self.distributions(),
-                prompt_source=source,
-                prompts=prompts,
-                min_distribution=self.pol["min_distribution"],
-                rhythm=self.rhythm(),
-                cadence_label=self.cadence_label(),
-                same_cadence=any(s_["same_cadence"] for s_ in scores),
-                depth_by_cadence=self.depth_by_cadence(),
-                org_label=self.label(self.org),
-                any_change=any((self.team, f"{c}:change") in self.data for c in self.constructs),
-                comments=self.comments(),
-                min_comments=self.pol["min_comments"],
-            )
-        )

@@ -1,10 +1,13 @@
-"""The analyst's organisation report: a heatmap of units by constructs, from the analyst's rows.
+"""The analyst's organisation report: the quarter's answer, and a heatmap of units by constructs,
+from the analyst's rows.
 
-Every unit of the units table is a row (organisation, then each division, its departments and
-their teams, depth first), every construct a column; a cell prints the mean as the release shows
-it and is coloured by it (direction taken into account, so darker blue is always better). A cell
-with no release row prints "suppressed" on a hatched background: text and pattern, not colour
-alone.
+At the top, the adjusted weekly-vs-monthly difference in depth (and in the other constructs) with
+its 95% interval, as the release publishes it, and a link to the study summary (``summary.html``)
+when it sits beside the report. Every unit of the units table is a row (organisation, then each
+division, its departments and their teams, depth first), every construct a column; a cell prints
+the mean as the release shows it and is coloured by it (direction taken into account, so darker
+blue is always better). The legend gives the means where each colour band starts. A cell with no
+release row prints "suppressed" on a hatched background: text and pattern, not colour alone.
 """
 
 from __future__ import annotations
@@ -16,8 +19,15 @@ import pandas as pd
 
 from toolkit._io import atomic_write_text
 from toolkit.privacy.disclosure import load_policy
-from toolkit.report._common import environment, fmt_mean
-from toolkit.report.manager import DIRECTION, _scale_range, _values
+from toolkit.report._common import (
+    better_text,
+    contrast_sentence,
+    environment,
+    fmt_mean,
+    higher_is_better,
+    scale_range,
+)
+from toolkit.report.manager import _values
 from toolkit.survey import Survey
 from toolkit.units import Units
 
@@ -36,6 +46,7 @@ def organisation_report(
     *,
     wave: str,
     policy: Mapping | str | Path | None = None,
+    summary: str | None = None,
 ) -> str:
     """The heatmap of every unit by construct for ``wave``, from the ``analyst`` rows only.
 
@@ -51,6 +62,8 @@ def organisation_report(
         The wave shown.
     policy : mapping, str or Path, optional
         The release's policy (decimals of the printed means).
+    summary : str, optional
+        A relative link to the study summary (``summary.html``), shown under the quarter's answer.
 
     Returns
     -------
@@ -83,7 +96,7 @@ def organisation_report(
         if c == "all" and w == wave
     }
     constructs = list(survey.constructs)
-    ranges = {c: _scale_range(survey, c) for c in constructs}
+    ranges = {c: scale_range(survey, c) for c in constructs}
     body = []
     for unit in tree.order():
         kind = tree.kind[unit]
@@ -96,7 +109,7 @@ def organisation_report(
                 cells.append({"text": "suppressed", "cls": "suppressed", "title": "suppressed"})
                 continue
             lo, hi = ranges[c]
-            good = (v - lo) / (hi - lo) if DIRECTION.get(c, 1) > 0 else (hi - v) / (hi - lo)
+            good = (v - lo) / (hi - lo) if higher_is_better(survey, c) else (hi - v) / (hi - lo)
             b = sum(good >= x for x in _BINS)
             cells.append({"text": fmt_mean(v, pol["mean_decimals"]), "cls": f"h{b}", "title": _BIN_TEXT[b]})
         body.append(
@@ -115,16 +128,57 @@ def organisation_report(
             wave=wave,
             title=survey.title,
             constructs=[
-                {
-                    "label": survey.constructs[c].label,
-                    "better": "lower is better" if DIRECTION.get(c, 1) < 0 else "higher is better",
-                }
-                for c in constructs
+                {"label": survey.constructs[c].label, "better": better_text(survey, c)} for c in constructs
             ],
             rows=body,
-            bins=list(enumerate(_BIN_TEXT)),
+            bins=_legend(survey, constructs, ranges, pol["mean_decimals"]),
+            answer=_answer(data, survey, tree.root, pol["mean_decimals"]),
+            summary=summary,
         )
     )
+
+
+def _answer(data: dict, survey: Survey, root: str, decimals: int) -> dict | None:
+    """The quarter's answer from the release: the adjusted weekly-vs-monthly difference on depth
+    (the headline) and on every other construct where it is published."""
+    lines = []
+    for c in survey.constructs:
+        hits = [data.get((root, f"{c}:weekly_vs_monthly{s}")) for s in ("", "_low", "_high")]
+        if all(h is not None for h in hits):
+            lines.append((c, contrast_sentence(survey.constructs[c].label, *hits, decimals)))
+    if not lines:
+        return None
+    head = next((text for c, text in lines if c == "depth"), None)
+    return {"headline": head, "others": [text for c, text in lines if c != "depth"]}
+
+
+def _legend(survey: Survey, constructs: list[str], ranges: dict, decimals: int) -> list[dict]:
+    """The colour bands with the means where each starts, for higher- and for lower-is-better
+    constructs (per scale range, when the constructs' scales differ)."""
+    out = []
+    spans = sorted({ranges[c] for c in constructs})
+    step = 10.0**-decimals
+    for b, text in enumerate(_BIN_TEXT):
+        parts = []
+        for lo, hi in spans:
+            cut = [lo + x * (hi - lo) for x in _BINS]
+            up_lo = lo if b == 0 else cut[b - 1]
+            up_hi = hi if b == len(_BINS) else cut[b] - step
+            # lower is better: the band of "good" g starts where the mean is at most hi - g * (hi - lo)
+            down_hi = hi if b == 0 else lo + hi - cut[b - 1]
+            down_lo = lo if b == len(_BINS) else lo + hi - cut[b] + step
+            span = "" if len(spans) == 1 else f" on the {lo:g} to {hi:g} scale"
+            higher = f"{fmt_mean(up_lo, decimals)} to {fmt_mean(up_hi, decimals)}"
+            lower = f"{fmt_mean(down_lo, decimals)} to {fmt_mean(down_hi, decimals)}"
+            kinds = {higher_is_better(survey, c) for c in constructs if ranges[c] == (lo, hi)}
+            if kinds == {True}:
+                parts.append(f"{higher}{span}")
+            elif kinds == {False}:
+                parts.append(f"{lower}{span} (lower is better)")
+            else:
+                parts.append(f"{higher}{span}; {lower} where lower is better")
+        out.append({"index": b, "text": text, "bounds": "; ".join(parts)})
+    return out
 
 
 def write_organisation_report(
@@ -136,6 +190,10 @@ def write_organisation_report(
     out_dir: str | Path,
     policy: Mapping | str | Path | None = None,
 ) -> Path:
-    """Write :func:`organisation_report` to ``out_dir/organisation.html`` atomically; return the path."""
-    html = organisation_report(release, survey, units, wave=wave, policy=policy)
+    """Write :func:`organisation_report` to ``out_dir/organisation.html`` atomically; return the path.
+
+    Links the study summary when ``summary.html`` is already in ``out_dir`` (``oneonone run`` and
+    ``oneonone summarise`` write it there)."""
+    summary = "summary.html" if (Path(out_dir) / "summary.html").is_file() else None
+    html = organisation_report(release, survey, units, wave=wave, policy=policy, summary=summary)
     return atomic_write_text(Path(out_dir) / "organisation.html", html)
