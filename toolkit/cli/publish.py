@@ -97,6 +97,11 @@ def print_release(published, out: Console) -> None:
     help="teams.csv with team and manager: names each report's manager in the manifest.",
 )
 @policy_option
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each team's report to <team>.pdf beside its HTML (needs headless Chromium).",
+)
 @errors_exit
 def report_cmd(
     store_dir: Path,
@@ -107,6 +112,7 @@ def report_cmd(
     roster: Path | None,
     teams_file: Path | None,
     policy_file: Path | None,
+    pdf: bool,
 ) -> None:
     """Write one anonymised HTML report per team and the analyst's organisation heatmap.
 
@@ -115,6 +121,10 @@ def report_cmd(
     """
     from toolkit.report import write_reports
 
+    if pdf:
+        from toolkit.report.pdf import require_chromium
+
+        require_chromium()  # before anything is read or written
     s = load_survey(survey_file)
     published = _published(store_dir, s, units_file, roster, policy_file)
     if wave not in published.waves:
@@ -134,8 +144,14 @@ def report_cmd(
             managers=managers,
             policy=policy_file,
             comments=published.comments,
+            pdf=pdf,
         )
     print_reports(reports, out_dir, out)
+    if pdf:
+        out.print(
+            f"PDF: one per team beside its HTML ({len(reports.manifest)} files), "
+            f"e.g. {Path(out_dir) / reports.manifest['pdf'].iloc[0]}"
+        )
 
 
 def print_reports(reports, out_dir: Path, out: Console) -> None:

@@ -56,14 +56,19 @@ def write_reports(
     managers: pd.DataFrame | None = None,
     policy: Mapping | str | Path | None = None,
     comments: pd.DataFrame | None = None,
+    pdf: bool = False,
 ) -> Reports:
     """Every report of a wave: one per team (:func:`write_manager_reports`, with ``manifest.csv``)
     and the organisation heatmap (:func:`write_organisation_report`), into ``out_dir``.
 
+    With ``pdf=True`` each team's report is also printed to ``<team>.pdf`` beside its HTML by
+    headless Chromium (:mod:`toolkit.report.pdf`), and the manifest gets a ``pdf`` column.
+
     Raises
     ------
     InputError
-        When ``wave`` is not a wave of the release.
+        When ``wave`` is not a wave of the release, or ``pdf`` is asked for and there is no
+        Chromium (checked before anything is written).
     """
     from toolkit.errors import InputError
 
@@ -75,9 +80,21 @@ def write_reports(
     )
     if wave not in waves:
         raise InputError(f"wave {wave} is not in the store (it has {', '.join(waves)})")
+    browser = None
+    if pdf:
+        from toolkit.report.pdf import require_chromium
+
+        browser = require_chromium()
     out = Path(out_dir)
     manifest = write_manager_reports(
         release, survey, units, wave=wave, out_dir=out, managers=managers, policy=policy, comments=comments
     )
     organisation = write_organisation_report(release, survey, units, wave=wave, out_dir=out, policy=policy)
+    if browser is not None:
+        from toolkit._io import atomic_write_text
+        from toolkit.report.pdf import write_pdfs
+
+        pdfs = write_pdfs([out / f for f in manifest["file"]], chromium=browser)
+        manifest = manifest.assign(pdf=pd.array([p.name for p in pdfs], dtype="str"))
+        atomic_write_text(out / "manifest.csv", manifest.to_csv(index=False))
     return Reports(wave, manifest, {"manifest": out / "manifest.csv", "organisation": organisation})
