@@ -83,7 +83,9 @@ def private_folder(path: str | Path) -> Path:
     return path
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], object], *, private: bool = False) -> Path:
+def atomic_write(
+    path: str | Path, write: Callable[[Path], object], *, private: bool = False, durable: bool = True
+) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, flush it to disk, rename it into place.
 
     The rename is atomic on POSIX and Windows, so ``path`` holds either its old content or the
@@ -101,6 +103,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], *, private: 
         A file of the wave store: created ``0600`` (or the shared group's, see
         :func:`private_modes`) in folders created ``0700``. Otherwise the file follows the
         umask, like any file a program creates.
+    durable : bool, default True
+        Flush the file and its folder to disk. Writers of many derived files (one report per
+        team) pass False and flush the folder once at the end (:func:`flush_folder`): the rename
+        still shows readers the old file or the whole new one.
     """
     path = Path(path)
     if private:
@@ -120,18 +126,29 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], *, private: 
         raise FileExistsError(f"cannot create a temporary file beside {path}")
     try:
         write(Path(tmp))
-        _fsync_file(tmp)
+        if durable:
+            _fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_folder(path.parent)
+    if durable:
+        _fsync_folder(path.parent)
     return path
 
 
-def atomic_write_text(path: str | Path, text: str, *, private: bool = False) -> Path:
+def atomic_write_text(path: str | Path, text: str, *, private: bool = False, durable: bool = True) -> Path:
     """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`atomic_write`)."""
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), private=private)
+    return atomic_write(
+        path, lambda tmp: tmp.write_text(text, encoding="utf-8"), private=private, durable=durable
+    )
+
+
+def flush_folder(folder: str | Path) -> None:
+    """Flush every file written so far and ``folder``'s entries to disk (after writes with
+    ``durable=False``)."""
+    os.sync()
+    _fsync_folder(Path(folder))
 
 
 def _fsync_file(path: Path) -> None:

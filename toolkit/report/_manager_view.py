@@ -39,15 +39,40 @@ def choose_prompt(construct: str, team: str, wave: str) -> str:
     return options[zlib.crc32(f"{team}|{wave}|{construct}".encode()) % len(options)]
 
 
+def survey_facts(survey: Survey) -> dict[str, dict]:
+    """What the report needs of each construct's wording and scale, computed once per survey."""
+    return {
+        c: {
+            "better": better_text(survey, c),
+            "higher": higher_is_better(survey, c),
+            "favourable_end": favourable_end(survey, c),
+            "range": scale_range(survey, c),
+        }
+        for c in survey.constructs
+    }
+
+
 class View:
     """What one manager report shows, computed from its audience's rows alone."""
 
     def __init__(
-        self, data: dict, survey: Survey, tree: Units, *, team, wave, prev, pol, cuts=None, comments=None
+        self,
+        data: dict,
+        survey: Survey,
+        tree: Units,
+        *,
+        team,
+        wave,
+        prev,
+        pol,
+        cuts=None,
+        comments=None,
+        facts=None,
     ):
         """``data`` maps (unit, measure) to (value, n): this wave's ``cut=all`` rows of ``manager:<team>``;
         ``cuts`` maps (unit, cut, measure) to (value, n): its cadence cuts; ``comments`` is this wave's
-        comment release rows of ``manager:<team>`` (``None``: comments are not part of the report)."""
+        comment release of ``manager:<team>`` grouped by :func:`toolkit.report.manager.comment_groups`
+        (``None``: comments are not part of the report)."""
         self.survey, self.tree, self.team, self.wave, self.prev, self.pol = (
             survey,
             tree,
@@ -58,9 +83,7 @@ class View:
         )
         self.data = data
         self.cuts = cuts or {}
-        if comments is not None and (comments["audience"].astype("str") != f"manager:{team}").any():
-            raise ValueError(f"manager report of manager:{team} was given comments of other audiences")
-        self.comment_rows = comments
+        self.comment_rows = comments  # [(unit, item, n, comments)] of manager:<team>, or None
         self.org = tree.chain(team)[-1]
         self.cadence_item = survey.role_item("cadence")
         self.length_item = survey.role_item("meeting_length")
@@ -71,6 +94,8 @@ class View:
         self.constructs = list(survey.constructs)
         self.suppressed = not any((team, f"{c}:mean") in self.data for c in self.constructs)
         self.md = pol["mean_decimals"]
+        self.facts = facts if facts is not None else survey_facts(survey)
+        self._estimates: dict[str, tuple[float, float, float] | None] = {}
 
     # -- numbers as the release shows them
 
@@ -97,8 +122,10 @@ class View:
 
     def estimate(self, c) -> tuple[float, float, float] | None:
         """The team's empirical-Bayes estimate of ``c`` and its 95% interval, when published."""
-        hits = [self._get(self.team, f"{c}:eb_{p}") for p in ("mean", "low", "high")]
-        return None if any(h is None for h in hits) else tuple(h[0] for h in hits)
+        if c not in self._estimates:
+            hits = [self._get(self.team, f"{c}:eb_{p}") for p in ("mean", "low", "high")]
+            self._estimates[c] = None if any(h is None for h in hits) else tuple(h[0] for h in hits)
+        return self._estimates[c]
 
     def versus_org(self, c) -> str | None:
         """``"better"`` or ``"worse"`` when the team's interval excludes the organisation's mean
@@ -111,13 +138,13 @@ class View:
         if low <= org[0] <= high:
             return "within"
         above = low > org[0]
-        return "better" if above == higher_is_better(self.survey, c) else "worse"
+        return "better" if above == self.facts[c]["higher"] else "worse"
 
     def _gap(self, c) -> float:
         """How far the interval lies from the organisation's mean on the bad side (for ordering)."""
         _, low, high = self.estimate(c)
         org = self._get(self.org, f"{c}:mean")[0]
-        return org - high if higher_is_better(self.survey, c) else low - org
+        return org - high if self.facts[c]["higher"] else low - org
 
     # -- sections
 
@@ -148,7 +175,7 @@ class View:
             out["low"], out["high"] = fmt_signed(low[0], self.md), fmt_signed(high[0], self.md)
             if low[0] > 0 or high[0] < 0:
                 up = low[0] > 0
-                out["clear"] = "improvement" if up == higher_is_better(self.survey, c) else "decline"
+                out["clear"] = "improvement" if up == self.facts[c]["higher"] else "decline"
         return out
 
     def scores(self) -> list[dict]:
@@ -162,7 +189,7 @@ class View:
                     "id": c,
                     "label": con.label,
                     "description": con.description,
-                    "better": better_text(self.survey, c),
+                    "better": self.facts[c]["better"],
                     "team": self.mean(self.team, f"{c}:mean"),
                     "n": None if t is None else str(t[1]),
                     "estimate": None
@@ -170,7 +197,7 @@ class View:
                     else dict(zip(("mean", "low", "high"), (fmt_mean(x, self.md) for x in est), strict=True)),
                     "versus": self.versus_org(c),
                     "favourable": self.pct(self.team, f"{c}:favourable"),
-                    "favourable_end": favourable_end(self.survey, c),
+                    "favourable_end": self.facts[c]["favourable_end"],
                     "change": self._change(c),
                     "others": [self.mean(u, f"{c}:mean") for u in self.compare],
                     "same_cadence": self._cadence_mean(self.mode, c),
@@ -186,7 +213,7 @@ class View:
         roles = [r for r in _ROLES_BACK_TO_FRONT if r in roles] + ["team"]
         lo, hi = 5.0, 1.0
         for c in self.constructs:
-            a, b = scale_range(self.survey, c)
+            a, b = self.facts[c]["range"]
             lo, hi = min(lo, a), max(hi, b)
             points, interval, value = {}, None, None
             est = self.estimate(c)
@@ -263,7 +290,7 @@ class View:
                 out.append(
                     {
                         "label": self.survey.constructs[c].label,
-                        "better": better_text(self.survey, c),
+                        "better": self.facts[c]["better"],
                         "questions": items,
                     }
                 )
@@ -392,7 +419,7 @@ class View:
                     "low": fmt_mean(est[1], self.md),
                     "high": fmt_mean(est[2], self.md),
                     "org": fmt_mean(self._get(self.org, f"{c}:mean")[0], self.md),
-                    "better": better_text(self.survey, c),
+                    "better": self.facts[c]["better"],
                     "prompt": choose_prompt(c, self.team, self.wave),
                 }
             )
@@ -407,13 +434,11 @@ class View:
         """The comment sets, the team's first, then those of the units above (pooled small teams)."""
         if self.comment_rows is None:
             return None
-        rows = self.comment_rows
         chain = self.tree.chain(self.team)
         order = {u: i for i, u in enumerate(chain)}
         items = {it.id: i for i, it in enumerate(self.survey.items)}
         groups = []
-        for (unit, item), part in rows.groupby([rows["unit"].astype("str"), rows["item"].astype("str")]):
-            n = int(part["n"].iloc[0])
+        for unit, item, n, said in self.comment_rows:
             if unit == self.team:
                 title = f"Your team ({n} respondents)"
             else:
@@ -426,7 +451,7 @@ class View:
                     "key": (order.get(unit, len(chain)), items.get(item, len(items))),
                     "title": title,
                     "question": self.survey.item(item).text,
-                    "comments": part["comment"].astype("str").tolist(),
+                    "comments": said,
                 }
             )
         return sorted(groups, key=lambda g: g["key"])

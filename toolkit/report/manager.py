@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit._io import atomic_write_text
+from toolkit._io import atomic_write_text, flush_folder
 from toolkit.privacy.disclosure import load_policy
 from toolkit.report._common import codes_and_labels, higher_is_better, scale_range, wave_before
-from toolkit.report._manager_view import View, choose_prompt
+from toolkit.report._manager_view import View, choose_prompt, survey_facts
 from toolkit.report._prompts import DIRECTION, PROMPTS
 from toolkit.survey import Survey
 from toolkit.units import Units
@@ -123,8 +123,9 @@ def write_manager_reports(
 ) -> pd.DataFrame:
     """Write one report per team (``<team>.html``) and ``manifest.csv`` into ``out_dir``.
 
-    Every file is written atomically. The release is split by audience once (sorted codes), so
-    the cost per report does not grow with the size of the organisation.
+    Every file is written atomically, and flushed to disk before the manifest is. The release is
+    split by audience once (sorted codes), so the cost per report does not grow with the size of
+    the organisation.
 
     Parameters
     ----------
@@ -188,7 +189,8 @@ def write_manager_reports(
     if comments is not None:
         _check_comments(comments)
         now = comments[comments["wave"].astype("str") == wave]
-        said = {str(a): part for a, part in now.groupby(now["audience"].astype("str"), sort=False)}
+        said = comment_groups(now)
+    facts = survey_facts(survey)
     bounds = np.searchsorted(cols[0], np.arange(len(aud_names) + 1, dtype=cols[0].dtype))
     files, suppressed, seen = [], [], {}
     for t in wanted:
@@ -205,13 +207,15 @@ def write_manager_reports(
                 data[(unit_names[uu], measure_names[mm])] = (vv, nn)
             else:
                 cuts[(unit_names[uu], cut_names[ci], measure_names[mm])] = (vv, nn)
-        mine = None if comments is None else said.get(f"manager:{t}", comments.iloc[:0])
-        view = View(data, survey, tree, team=t, wave=wave, prev=prev, pol=pol, cuts=cuts, comments=mine)
+        mine = None if comments is None else said.get(f"manager:{t}", [])
+        view = View(
+            data, survey, tree, team=t, wave=wave, prev=prev, pol=pol, cuts=cuts, comments=mine, facts=facts
+        )
         name = re.sub(r"[^A-Za-z0-9._-]", "_", t) + ".html"
         if name in seen:
             raise ValueError(f"teams {seen[name]!r} and {t!r} map to the same file name {name}")
         seen[name] = t
-        atomic_write_text(out / name, view.html())
+        atomic_write_text(out / name, view.html(), durable=False)  # flushed once, below
         files.append(name)
         suppressed.append(view.suppressed)
     manifest = pd.DataFrame(
@@ -222,6 +226,7 @@ def write_manager_reports(
             "suppressed": np.array(suppressed, dtype=bool),
         }
     )
+    flush_folder(out)
     atomic_write_text(out / "manifest.csv", manifest.to_csv(index=False))
     return manifest
 
@@ -315,8 +320,29 @@ def _check_comments(comments: pd.DataFrame) -> None:
         )
 
 
-def _comment_rows(comments: pd.DataFrame, audience: str, wave: str) -> pd.DataFrame:
-    """The comment release rows one manager report may read: its audience's, of its wave."""
+def _comment_rows(comments: pd.DataFrame, audience: str, wave: str) -> list[tuple]:
+    """The comment release rows one manager report may read (its audience's, of its wave), grouped
+    as :func:`comment_groups` does."""
     _check_comments(comments)
     keep = (comments["audience"].astype("str") == audience) & (comments["wave"].astype("str") == wave)
-    return comments[keep]
+    return comment_groups(comments[keep]).get(audience, [])
+
+
+def comment_groups(rows: pd.DataFrame) -> dict[str, list[tuple[str, str, int, list[str]]]]:
+    """The comment release rows grouped once for every report: audience -> [(unit, item, n,
+    comments)], in one pass over the rows (not one ``groupby`` per report)."""
+    out: dict[str, list] = {}
+    if rows.empty:
+        return out
+    keys = pd.MultiIndex.from_arrays(
+        [rows["audience"].astype("str"), rows["unit"].astype("str"), rows["item"].astype("str")]
+    )
+    codes, uniques = pd.factorize(keys)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    text = rows["comment"].astype("str").to_numpy()[order]
+    n = rows["n"].to_numpy()[order]
+    for g, (audience, unit, item) in enumerate(uniques):
+        lo, hi = int(bounds[g]), int(bounds[g + 1])
+        out.setdefault(audience, []).append((unit, item, int(n[lo]), text[lo:hi].tolist()))
+    return out
