@@ -205,27 +205,46 @@ def _audiences(table: pd.DataFrame, tree: Units, keep: Iterable[str] | None) -> 
             raise ValueError(
                 f"audiences must be analyst, manager:<team> or leader:<unit> of units; got {bad[:5]}"
             )
-    wanted = names if keep is None else [a for a in names if a in set(keep)]
-    unit = table["unit"].to_numpy(dtype=np.int64)
-    parts = []
-    for audience in wanted:
-        if audience == "analyst":
-            sel = np.ones(len(table), bool)
-        else:
-            kind, _, who = audience.partition(":")
-            u = tree.index[who]
-            if kind == "manager":  # the team and the units above it
-                sel = np.isin(unit, tree.path[u][tree.path[u] >= 0])
-            else:  # the unit and every unit below it
-                sel = tree.path[unit, tree.depth[u]] == u if len(unit) else np.zeros(0, bool)
-        if sel.any():
-            parts.append(table[sel].assign(audience=audience))
-    if not parts:
+    if table.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "n" else "str") for c in COMMENT_COLUMNS})
-    out = pd.concat(parts, ignore_index=True)
-    out["unit"] = np.asarray(tree.names, dtype=object)[out["unit"].to_numpy(dtype=np.int64)]
-    out["sort"] = out["comment"].str.casefold()
-    out["order"] = out["audience"].map({a: i for i, a in enumerate(names)})
-    out = out.sort_values(["order", "wave", "unit", "item", "sort", "comment"], kind="stable")
-    out = out[list(COMMENT_COLUMNS)].reset_index(drop=True)
+    # the table once in its reading order (wave, unit, item, then the text without case); each
+    # audience takes its rows in that order, so only integers are sorted per audience
+    unit_names = np.asarray(tree.names, dtype=object)
+    base = table.assign(
+        unit=unit_names[table["unit"].to_numpy(dtype=np.int64)], sort=table["comment"].str.casefold()
+    )
+    base["code"] = table["unit"].to_numpy(dtype=np.int64)
+    base = base.sort_values(["wave", "unit", "item", "sort", "comment"], kind="stable").reset_index(drop=True)
+    unit = base["code"].to_numpy()
+    rows_of, code_of = [], []
+    # the analyst: every row
+    rows_of.append(np.arange(len(base)))
+    code_of.append(np.zeros(len(base), np.int64))
+    # a manager: the rows of their team and of the units above it (a row reaches every team below it)
+    team_code = np.full(tree.size, -1, np.int64)
+    team_code[teams] = 1 + np.arange(len(teams))
+    anc_path = tree.path[teams]  # (teams, depth): each team's ancestors
+    anc, team = anc_path.ravel(), np.repeat(teams, anc_path.shape[1])
+    ok = anc >= 0
+    pairs = pd.DataFrame({"unit": anc[ok], "team": team[ok]})
+    hit = pd.DataFrame({"unit": unit, "row": np.arange(len(base))}).merge(pairs, on="unit")
+    rows_of.append(hit["row"].to_numpy())
+    code_of.append(team_code[hit["team"].to_numpy()])
+    # a leader: the rows of their unit and of every unit below it
+    head_code = np.full(tree.size, -1, np.int64)
+    head_code[heads] = 1 + len(teams) + np.arange(len(heads))
+    up = tree.path[unit]  # (rows, depth): each row's unit and the units above it
+    r, d = np.nonzero((up >= 0) & (head_code[np.maximum(up, 0)] >= 0))
+    rows_of.append(r)
+    code_of.append(head_code[up[r, d]])
+    rows, codes = np.concatenate(rows_of), np.concatenate(code_of)
+    if keep is not None:
+        allowed = np.zeros(len(names), bool)
+        allowed[[i for i, a in enumerate(names) if a in set(keep)]] = True
+        rows, codes = rows[allowed[codes]], codes[allowed[codes]]
+    pick = np.lexsort([rows, codes])
+    rows, codes = rows[pick], codes[pick]
+    out = base.iloc[rows].reset_index(drop=True)
+    out["audience"] = np.asarray(names, dtype=object)[codes]
+    out = out[list(COMMENT_COLUMNS)]
     return out.astype({c: "str" for c in COMMENT_COLUMNS if c != "n"} | {"n": "int64"})

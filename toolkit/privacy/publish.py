@@ -114,21 +114,15 @@ def write_release(published: Published, out: str | Path) -> dict[str, Path]:
 
     The release's text columns are stored dictionary-encoded in Parquet (a 10,000-team release has
     tens of millions of rows and a few thousand distinct values per column), and written to CSV by
-    Arrow, as plain text.
+    Arrow, which writes a dictionary column's values as plain text.
     """
     stem = Path(out).with_suffix("")
     notes = stem.with_name(stem.name + "_comments")
     table = pa.Table.from_pandas(published.release, preserve_index=False)
-    plain = pa.table(
-        {
-            name: col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
-            for name, col in zip(table.column_names, table.columns, strict=True)
-        }
-    )
     comments = published.comments
     paths = {
         "release": atomic_write(stem.with_suffix(".parquet"), lambda tmp: pq.write_table(table, tmp)),
-        "release_csv": atomic_write(stem.with_suffix(".csv"), lambda tmp: pacsv.write_csv(plain, tmp)),
+        "release_csv": atomic_write(stem.with_suffix(".csv"), lambda tmp: pacsv.write_csv(table, tmp)),
         "comments": atomic_write(
             notes.with_suffix(".parquet"), lambda tmp: comments.to_parquet(tmp, index=False)
         ),
