@@ -122,7 +122,10 @@ def write_release(published: Published, out: str | Path) -> dict[str, Path]:
     comments = published.comments
     paths = {
         "release": atomic_write(stem.with_suffix(".parquet"), lambda tmp: pq.write_table(table, tmp)),
-        "release_csv": atomic_write(stem.with_suffix(".csv"), lambda tmp: pacsv.write_csv(table, tmp)),
+        "release_csv": atomic_write(
+            stem.with_suffix(".csv"),
+            lambda tmp: pacsv.write_csv(table, tmp, pacsv.WriteOptions(batch_size=65536)),
+        ),
         "comments": atomic_write(
             notes.with_suffix(".parquet"), lambda tmp: comments.to_parquet(tmp, index=False)
         ),
