@@ -34,6 +34,8 @@ from toolkit.stats.cadence import compare_cadence
 
 N_ORGS = 1000
 TEAMS = 100
+
+
 def depth_frame(org, survey) -> pd.DataFrame:
     wave = org.waves[0]
     tw = org.team_waves[org.team_waves["wave"] == wave].set_index("team")

@@ -56,6 +56,8 @@ from toolkit.stats.switches import cadence_switches
 N_ORGS = 300
 TEAMS = 60
 WAVES = 4
+
+
 def depth_frame(org, survey) -> pd.DataFrame:
     """One row per attentive respondent and wave: team, wave, depth score."""
     frames = [depth_scores(org, survey, wave).assign(wave=wave) for wave in org.waves]
