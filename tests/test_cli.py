@@ -456,3 +456,22 @@ def test_run_executes_the_chosen_notebook_into_html(run, tmp_path, two_waves, mo
     assert not (out / "notebooks" / "01_validate_and_clean.html").exists()
     bad = run(*args, "--wave", "2026Q2", "--out", out, "--notebook", "06_team_report", "--team", "zz")
     assert bad.exit_code == 2 and "--team zz is not a team" in bad.output
+
+
+def test_compare_prints_the_note_of_a_singular_fit():
+    from pathlib import Path
+
+    import numpy as np
+    from rich.console import Console
+
+    import toolkit
+    from tests.stats.test_cadence import pairs_without_team_variance
+    from toolkit.cli.analyse import print_comparison
+    from toolkit.stats.steps import Comparison
+
+    team, group, y = pairs_without_team_variance(45, 5)
+    d = pd.DataFrame({"team": team, "cadence": np.where(group == 1, "weekly", "monthly"), "depth": y})
+    table = toolkit.compare_cadence(d, outcome="depth")
+    out = Console(record=True, width=200)
+    print_comparison(Comparison("2026Q1", table, [], "lmm", "reported", {"table": Path("t.csv")}, "n"), out)
+    assert "note (depth): boundary (singular) fit: team variance estimated as zero" in out.export_text()
