@@ -39,6 +39,8 @@ def test_contrasts_equal_clubsandwich_coef_test_and_linear_contrast(data, ds):
     m = ours.merge(ref, on=["outcome", "level_a", "level_b"], suffixes=("", "_r"), validate="one_to_one")
     assert len(m) == len(ours) == len(ref) == (20 if ds == "C1" else 2)
     assert (m["n_people"] == m["n_people_r"]).all() and (m["n_teams"] == m["n_teams_r"]).all()
+    diffs = {c: float(np.max(np.abs(m[c] - m[f"{c}_r"]))) for c in ("estimate", "se", "df", "p_val")}
+    print(f"{ds}: max abs difference from clubSandwich", ", ".join(f"{c} {v:.1e}" for c, v in diffs.items()))
     assert np.max(np.abs(m["estimate"] - m["estimate_r"])) < 1e-10
     assert np.max(np.abs(m["se"] - m["se_r"])) < TOL_SE
     assert np.max(np.abs(m["df"] - m["df_r"])) < TOL_DF
