@@ -157,3 +157,20 @@ def test_cli_summarise_writes_both_files(store, tmp_path):
     assert default.exit_code == 0 and (store / "reports" / "summary.html").is_file()
     missing = CliRunner().invoke(main, [str(a) for a in [*args[:5], "--wave", "2031Q1"]])
     assert missing.exit_code == 2 and "2031Q1" in missing.output
+
+
+def test_one_wave_says_the_switchers_are_not_available(tmp_path):
+    store = tmp_path / "store"
+    toolkit.ingest_exports(
+        SAMPLE / "exports", survey=SURVEY, roster=SAMPLE / "roster.csv", store=store, key=pseudonym_key(2026),
+        format="qualtrics", waves=["2026Q1"],
+    )  # fmt: skip
+    study = toolkit.load_study(store, survey=SURVEY)  # no units, no roster: nothing to adjust for
+    done = toolkit.study_summary(study, "2026Q1")
+    assert done.paths == {} and done.numbers.switchers is None
+    md = done.markdown
+    assert "Not available: only one wave is stored up to 2026Q1" in md
+    assert "not adjusted for anything (the study was loaded without units and roster)" in md
+    assert "Checked against the truth" not in md
+    with pytest.raises(ValueError, match="wave '2031Q1' is not stored"):
+        toolkit.study_summary(study, "2031Q1")
