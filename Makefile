@@ -41,13 +41,13 @@ $(VENV)/.installed-%: $(LOCKS)/%.lock pyproject.toml | $(BIN)/python
 
 # The sample organisation is synthetic, so its pseudonym key is public (derived from its seed).
 SAMPLE_KEY = $(shell $(BIN)/python -c "from toolkit.simulate import pseudonym_key; print(pseudonym_key(2026).decode())")
-demo: $(VENV)/.installed-demo  ## run the quarter on the sample data: ingest, score, compare, release, reports, notebooks
+demo: $(VENV)/.installed-demo  ## run the quarter on the sample data: ingest, score, compare, release, summary, reports, notebooks
 	$(BIN)/oneonone survey check $(SURVEY)
 	$(BIN)/oneonone survey codebook $(SURVEY) --out $(OUT)/codebook
 	$(BIN)/oneonone survey export $(SURVEY) --to html --out $(OUT)/questionnaire.html
 	ONEONONE_KEY=$(SAMPLE_KEY) $(BIN)/oneonone run --survey $(SURVEY) --roster $(SAMPLE)/roster.csv \
 	    --exports $(SAMPLE)/exports --format qualtrics --wave 2026Q4 --truth $(SAMPLE)/truth.json --out $(OUT)
-	@echo; echo "demo outputs are in $(OUT)/: notebooks/*.html (the analyses), reports/ (open reports/organisation.html"
+	@echo; echo "demo outputs are in $(OUT)/: notebooks/*.html (the analyses), reports/ (open reports/summary.html, reports/organisation.html"
 	@echo "or reports/t01.html), release.parquet (every published number), store/ (waves, quarantine, reports),"
 	@echo "codebook/ and questionnaire.html"
 

@@ -26,7 +26,7 @@ from IPython.display import Markdown
 import toolkit
 from toolkit import plots
 from toolkit.stats.describe import team_mean_verdict
-from toolkit.stats.measurement import CUTOFFS, item_summary
+from toolkit.stats.measurement import CUTOFFS, invariance_summary, item_summary
 from toolkit.study import load_study
 
 sns.set_theme(style="whitegrid")
@@ -88,6 +88,25 @@ verdict = team_mean_verdict(summary)
 verdict.set_index("construct").round(2)
 
 # %% [markdown]
+# ## Do the items mean the same thing across cadences? (measurement invariance)
+#
+# A difference in scores between weekly and monthly 1:1s may be a difference in how the questions
+# are read. Multi-group CFA per construct, as lavaan fits it: configural (same pattern), metric
+# (equal loadings: relationships can be compared), scalar (equal loadings and intercepts: means
+# can be compared), decided by ΔCFI ≥ −0.01. Across weekly vs monthly, and across all five
+# reported cadences. Missing answers are handled listwise (a respondent with any missing item
+# of a construct is left out of its models); respondents are treated as independent.
+
+# %%
+invariance = invariance_summary(responses, study.survey)
+invariance.set_index(["construct", "comparison"])[
+    ["n", "cfi_configural", "cfi_metric", "cfi_scalar", "supported", "can_compare"]
+].round(3)
+
+# %%
+Markdown("\n".join(f"- **{r.label}, {r.comparison}:** {r.verdict}" for r in invariance.itertuples()))
+
+# %% [markdown]
 # ## Conclusions
 
 # %%
@@ -111,5 +130,15 @@ Markdown(
     f"A team would need about {int(verdict['respondents_needed'].median())} respondents for ICC(2) to "
     f"reach {icc2_cut:.2f}.\n"
     "- Verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ". Compare groups of teams "
-    "(cadences, divisions) and show each manager their mean with its uncertainty; do not rank single teams."
+    "(cadences, divisions) and show each manager their mean with its uncertainty; do not rank single teams.\n"
+    + "".join(
+        f"- **Invariance, {name}:** means can be compared for "
+        + (", ".join(part["label"][part["means_comparable"]]) or "no construct")
+        + "; only relationships for "
+        + (", ".join(part.loc[part["supported"] == "metric", "label"]) or "none")
+        + "; neither for "
+        + (", ".join(part.loc[~part["supported"].isin(["scalar", "metric"]), "label"]) or "none")
+        + ".\n"
+        for name, part in invariance.groupby("comparison", sort=False)
+    )
 )

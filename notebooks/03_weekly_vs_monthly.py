@@ -81,6 +81,14 @@ adjusted = adjusted.merge(truth.contrasts, on=keys, how="left")
 shown = ["outcome", "estimate", "ci_low", "ci_high", "p_val", "p_adj", "g", "truth", "n_people", "n_teams"]
 adjusted[shown].round(3)
 
+# %% [markdown]
+# A mixed model whose team variance is estimated as zero (lme4's "boundary (singular) fit") treats
+# people as independent; such a fit carries a note, shown here.
+
+# %%
+notes = adjusted.loc[adjusted["note"] != "", ["outcome", "note"]]
+Markdown("\n".join(f"- **{o}:** {n}" for o, n in notes.itertuples(index=False)) or "No singular fit.")
+
 # %%
 fig = plots.forest_plot(
     adjusted, label="outcome", hue=None,

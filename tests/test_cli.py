@@ -337,7 +337,7 @@ def test_run_does_the_quarter_and_a_rerun_changes_nothing(run, tmp_path, two_wav
     args += ["--wave", "2026Q2", "--out", out, "--no-notebooks"]
     result = run(*args)
     assert result.exit_code == 0, result.output
-    for step in ("1/5 ingest", "2/5 score", "3/5 compare", "4/5 release", "5/5 reports"):
+    for step in ("1/6 ingest", "2/6 score", "3/6 compare", "4/6 release", "5/6 summary", "6/6 reports"):
         assert step in result.output
     assert sorted(manifest(out / "store")["waves"]) == ["2026Q1", "2026Q2"]
     for path in (
@@ -450,9 +450,28 @@ def test_run_executes_the_chosen_notebook_into_html(run, tmp_path, two_waves, mo
     args = ["run", "--survey", SURVEY_PATH, "--roster", SAMPLE / "roster.csv", "--exports", two_waves]
     result = run(*args, "--wave", "2026Q2", "--out", out, "--notebook", "06_team_report", "--team", "t02")
     assert result.exit_code == 0, result.output
-    assert "6/6 notebooks" in result.output and "06_team_report:" in result.output
+    assert "7/7 notebooks" in result.output and "06_team_report:" in result.output
     html = (out / "notebooks" / "06_team_report.html").read_text(encoding="utf-8")
     assert "t02" in html and "Traceback" not in html
     assert not (out / "notebooks" / "01_validate_and_clean.html").exists()
     bad = run(*args, "--wave", "2026Q2", "--out", out, "--notebook", "06_team_report", "--team", "zz")
     assert bad.exit_code == 2 and "--team zz is not a team" in bad.output
+
+
+def test_compare_prints_the_note_of_a_singular_fit():
+    from pathlib import Path
+
+    import numpy as np
+    from rich.console import Console
+
+    import toolkit
+    from tests.stats.test_cadence import pairs_without_team_variance
+    from toolkit.cli.analyse import print_comparison
+    from toolkit.stats.steps import Comparison
+
+    team, group, y = pairs_without_team_variance(45, 5)
+    d = pd.DataFrame({"team": team, "cadence": np.where(group == 1, "weekly", "monthly"), "depth": y})
+    table = toolkit.compare_cadence(d, outcome="depth")
+    out = Console(record=True, width=200)
+    print_comparison(Comparison("2026Q1", table, [], "lmm", "reported", {"table": Path("t.csv")}, "n"), out)
+    assert "note (depth): boundary (singular) fit: team variance estimated as zero" in out.export_text()

@@ -56,12 +56,16 @@ def test_outputs_name_every_file_written(quarter):
         "comments",
         "comments_csv",
         "manifest",
+        "summary_md",
+        "summary_html",
         "organisation",
         "reports",
     ):
         assert result.outputs[name].exists(), name
     assert result.outputs["release"] == out / "release.parquet"
-    assert list(result.seconds) == ["ingest", "score", "compare", "release", "reports"]
+    assert result.outputs["summary_html"] == out / "reports" / "summary.html"
+    assert result.outputs["summary_html"].parent == result.outputs["organisation"].parent
+    assert list(result.seconds) == ["ingest", "score", "compare", "release", "summary", "reports"]
     assert [w.wave for w in result.ingested] == ["2026Q1", "2026Q2"]
     assert result.comparison.covariates == ["division", "log_size"]
 
@@ -69,7 +73,7 @@ def test_outputs_name_every_file_written(quarter):
 def test_progress_reports_every_step_in_order(quarter):
     _, _, events = quarter
     steps = [name for event, name in events if event == "step"]
-    assert steps == ["ingest", "score", "compare", "release", "reports"]
+    assert steps == ["ingest", "score", "compare", "release", "summary", "reports"]
     assert [name for event, name in events if event == "done"] == steps
     assert sum(event == "ingesting" for event, _ in events) == 2
 
@@ -90,6 +94,8 @@ def test_the_command_line_writes_the_same_files(quarter, exports, tmp_path, monk
         pd.read_parquet(cli / "release_comments.parquet"), pd.read_parquet(out / "release_comments.parquet")
     )
     assert (cli / "reports" / "manifest.csv").read_text() == (out / "reports" / "manifest.csv").read_text()
+    for name in ("summary.md", "summary.html"):
+        assert (cli / "reports" / name).read_text() == (out / "reports" / name).read_text()
     for name in ("measurement_2026Q2.md", "compare_2026Q2.csv"):
         assert (cli / "store" / "reports" / name).read_text() == (
             out / "store" / "reports" / name

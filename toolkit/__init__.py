@@ -30,6 +30,7 @@ from toolkit.report import (
     write_organisation_report,
     write_reports,
 )
+from toolkit.report.summary import StudySummary, study_summary
 from toolkit.simulate import SimulatedOrg, simulate
 from toolkit.stats.agreement import agreement, icc, rwg
 from toolkit.stats.cadence import cadence_omnibus, compare_cadence, moderation
@@ -70,6 +71,7 @@ __all__ = [
     "SimulatedOrg",
     "StoreError",
     "Study",
+    "StudySummary",
     "Survey",
     "SurveyError",
     "Switches",
@@ -140,6 +142,7 @@ __all__ = [
     "simulated_power",
     "store_wave",
     "study_key",
+    "study_summary",
     "summarise",
     "supported_level",
     "team_covariates",

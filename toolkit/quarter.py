@@ -8,8 +8,11 @@
 3. compare weekly and monthly teams in the wave (:func:`toolkit.stats.steps.compare_store`);
 4. build the release and the comment release (:func:`toolkit.privacy.publish.release_store`)
    and write them (``out/release.parquet`` and its companions);
-5. write the manager reports and the organisation heatmap (:func:`toolkit.report.write_reports`);
-6. execute the analysis notebooks into ``out/notebooks`` (:func:`toolkit.notebooks.run_notebooks`).
+5. write the study's answer, ``out/reports/summary.md`` and ``summary.html``
+   (:func:`toolkit.study_summary`), before the reports so that the analyst's ``organisation.html``
+   can link to ``summary.html`` beside it;
+6. write the manager reports and the organisation heatmap (:func:`toolkit.report.write_reports`);
+7. execute the analysis notebooks into ``out/notebooks`` (:func:`toolkit.notebooks.run_notebooks`).
 
 ``oneonone run`` is this function with a progress display.
 """
@@ -31,7 +34,7 @@ from toolkit.units import Units
 __all__ = ["STEPS", "QuarterResult", "run_quarter"]
 
 #: The steps of a quarter, in order (``notebooks`` only when asked for).
-STEPS = ("ingest", "score", "compare", "release", "reports", "notebooks")
+STEPS = ("ingest", "score", "compare", "release", "summary", "reports", "notebooks")
 
 
 @dataclass
@@ -45,12 +48,14 @@ class QuarterResult:
         Each output's name and its path: ``store``, ``ingest_<wave>`` (each ingest report),
         ``scores_<wave>`` and ``measurement_<wave>`` (every stored wave), ``comparison`` and
         ``forest_plot``, ``release``, ``release_csv``, ``comments``, ``comments_csv``,
-        ``manifest``, ``organisation``, ``reports`` (the folder of the manager reports), and with
+        ``manifest``, ``summary_md`` and ``summary_html`` (the study's answer, in ``reports/``),
+        ``organisation``, ``reports`` (the folder of the manager reports), and with
         the notebooks ``notebooks`` and ``notebook_<stem>`` (each executed notebook's HTML).
-    ingested, scored, comparison, published, reports, notebooks
+    ingested, scored, comparison, published, summary, reports, notebooks
         Each step's result (:class:`toolkit.IngestResult` list, :class:`toolkit.stats.steps.ScoredWave`
         list, :class:`toolkit.stats.steps.Comparison`, :class:`toolkit.privacy.publish.Published`,
-        :class:`toolkit.report.Reports`, the table of executed notebooks or None).
+        :class:`toolkit.StudySummary`, :class:`toolkit.report.Reports`, the table of executed
+        notebooks or None).
     seconds : dict
         Wall time of each step.
     """
@@ -61,6 +66,7 @@ class QuarterResult:
     scored: list = field(default_factory=list)
     comparison: object = None
     published: object = None
+    summary: object = None
     reports: object = None
     notebooks: pd.DataFrame | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -88,7 +94,7 @@ def run_quarter(
     allow_outside_window: bool = False,
     new_key: bool = False,
 ) -> QuarterResult:
-    """Run a quarter: ingest, score, compare, release, reports and (optionally) the notebooks.
+    """Run a quarter: ingest, score, compare, release, summary, reports and (optionally) the notebooks.
 
     Parameters
     ----------
@@ -128,7 +134,8 @@ def run_quarter(
     policy : mapping, str or Path, optional
         The disclosure policy.
     truth : str or Path, optional
-        ``truth.json`` of a simulated organisation, shown beside the estimates in the notebooks.
+        ``truth.json`` of a simulated organisation, shown beside the estimates in the notebooks and
+        in the summary.
     team : str, optional
         The team whose manager's view notebook 06 shows (default: the first team).
 
@@ -233,6 +240,15 @@ def run_quarter(
     result.published = release_store(store, s, tree, roster=people, teams=the_teams, policy=policy)
     result.outputs.update(write_release(result.published, out / "release"))
     done("release", result.published)
+
+    step("summary")
+    from toolkit.report.summary import study_summary
+    from toolkit.study import load_study
+
+    study = load_study(store, survey=s, units=tree.frame, roster=people, teams=the_teams)
+    result.summary = study_summary(study, wave, out_dir=out / "reports", truth=truth)
+    result.outputs.update(result.summary.paths)
+    done("summary", result.summary)
 
     step("reports")
     managers = the_teams if the_teams is not None and "manager" in the_teams.columns else None

@@ -167,8 +167,9 @@ def test_omnibus_matches_lmertest_lm_waldtest_anova_and_clm(persons):
             assert absd(m["p_f"], m["p_F_satterthwaite"]) < 1e-8 and absd(m["p_val"], m["p_chi2"]) < 1e-8
             # vcovCL HC1, F on (4, G - 1)
             ours = cadence_omnibus(
-                persons[ds], outcome=OUTCOMES, covariates=COVS, cadence=SOURCE[cadvar], method="ols_cluster"
-            )
+                persons[ds], outcome=OUTCOMES, covariates=COVS, cadence=SOURCE[cadvar], method="ols_cluster",
+                small_sample="cr1",
+            )  # fmt: skip
             m = matched(
                 ours, pick(ref("ols_omnibus"), dataset=ds, cadence_var=cadvar, vcov_type="hc1"), on="outcome"
             )
@@ -246,6 +247,7 @@ def test_ols_cluster_matches_vcovcl_hc1_with_t_on_g_minus_1(persons, ds, cadvar)
         covariates=COVS,
         cadence=SOURCE[cadvar],
         method="ols_cluster",
+        small_sample="cr1",
     )
     m = matched(ours, pick(ref("ols_contrasts"), dataset=ds, cadence_var=cadvar, vcov_type="hc1"))
     assert absd(m["estimate"], m["estimate_r"]) < 1e-10 and rel(m["se"], m["se_r"]) < 1e-10
@@ -349,8 +351,9 @@ def test_moderation_matches_lmer_interactions(persons, ds):
     if ds == "D1":  # README: cadence_num:availability = -0.04666 (SE 0.01387)
         assert a["estimate"].iloc[0] == pytest.approx(-0.04666, abs=1e-5)
     ols = moderation(
-        persons[ds], outcome="holding_back", moderator="availability", covariates=COVS, method="ols_cluster"
-    )
+        persons[ds], outcome="holding_back", moderator="availability", covariates=COVS, method="ols_cluster",
+        small_sample="cr1",
+    )  # fmt: skip
     assert ols["df"].iloc[0] == ols["n_teams"].iloc[0] - 1
 
 

@@ -75,6 +75,10 @@ def test_cli_score_writes_scores_and_the_measurement_report(tmp_path, survey):
     assert set(scores["construct"]) == set(survey.constructs)
     md = (store / "reports" / "measurement_2026Q1.md").read_text(encoding="utf-8")
     assert "shown and not applied" in md and "| depth |" in md
+    assert "## Measurement invariance across reported cadence" in md and "handled listwise" in md
+    inv = pd.read_csv(store / "reports" / "invariance_2026Q1.csv")
+    assert len(inv) == 2 * len(survey.constructs)
+    assert set(inv["comparison"]) == {"weekly vs monthly", "all five cadences"}
     again = CliRunner().invoke(main, args, catch_exceptions=False)  # re-running replaces, never appends
     assert again.exit_code == 0
     assert len(pd.read_parquet(store / "scores" / "2026Q1.parquet")) == len(scores)
@@ -105,3 +109,25 @@ def test_item_summary_is_item_statistics_and_loadings_per_construct(valid, surve
     pd.testing.assert_series_equal(depth["r_drop"], stats["r_drop"], check_names=False)
     pd.testing.assert_series_equal(depth["loading"], load["loading"], check_names=False)
     assert depth.loc["depth_repeats", "reverse"] and not depth.loc["depth_why", "reverse"]
+
+
+def test_invariance_summary_is_cadence_invariance_per_construct_and_comparison(valid, survey):
+    from toolkit import cadence_invariance, invariance_verdict, supported_level
+    from toolkit.stats.measurement import invariance_markdown, invariance_summary
+
+    table = invariance_summary(valid, survey)
+    assert len(table) == 2 * len(survey.constructs)
+    for row in table.itertuples(index=False):
+        cadences = ("weekly", "monthly") if row.comparison == "weekly vs monthly" else None
+        ref = cadence_invariance(valid, survey, row.construct, levels_of_cadence=cadences)
+        assert row.supported == supported_level(ref) and row.verdict == invariance_verdict(ref)
+        assert row.n == ref["n"].iloc[0] and row.cfi_metric == ref.set_index("level").loc["metric", "cfi"]
+        assert row.means_comparable == (row.supported == "scalar")
+        assert row.note.startswith("listwise:")
+    assert table.loc[table["supported"] == "metric", "can_compare"].eq("relationships only, not means").all()
+    md = "\n".join(invariance_markdown(table))
+    assert "Missing answers are handled listwise" in md and "means and relationships" in md
+    # a construct that cannot be tested (fewer rows than the model needs) says why instead of failing
+    few = valid[valid["cadence"].isin(["weekly", "monthly"])].head(6)
+    small = invariance_summary(few, survey, constructs=["depth"])
+    assert (small["supported"] == "not tested").all() and small["verdict"].str.len().gt(0).all()

@@ -10,6 +10,7 @@ column, never a traceback.
 - :mod:`toolkit.cli.ingest`: ``ingest``;
 - :mod:`toolkit.cli.analyse`: ``score``, ``compare``, ``power``;
 - :mod:`toolkit.cli.publish`: ``release``, ``report``, ``extract``;
+- :mod:`toolkit.cli.summarise`: ``summarise`` (the study's answer);
 - :mod:`toolkit.cli.run`: ``run`` (the quarter);
 - :mod:`toolkit.cli.simulate`: ``simulate``.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import click
 
-from toolkit.cli import analyse, ingest, publish, run, simulate, survey
+from toolkit.cli import analyse, ingest, publish, run, simulate, summarise, survey
 
 __all__ = ["main"]
 
@@ -44,6 +45,7 @@ for command in (
     publish.release_cmd,
     publish.report_cmd,
     publish.extract_cmd,
+    summarise.summarise_cmd,
     run.run_cmd,
 ):
     main.add_command(command)

@@ -172,10 +172,20 @@ def print_comparison(result, out: Console) -> None:
             str(r.n_teams),
         )
     out.print(view)
+    for outcome, note in _notes(result.table):
+        out.print(f"note ({outcome}): {note}")
     if "plot" in result.paths:
         out.print(f"written: {result.paths['table']} and {result.paths['plot']} (forest plot)")
     else:
         out.print(f"written: {result.paths['table']} ({result.note})")
+
+
+def _notes(table) -> list[tuple[str, str]]:
+    """(outcome, note) once per outcome whose fit carries a note (a singular mixed-model fit)."""
+    if "note" not in table.columns:
+        return []
+    noted = table[table["note"].fillna("").astype("str") != ""]
+    return list(noted.drop_duplicates("outcome")[["outcome", "note"]].itertuples(index=False, name=None))
 
 
 @click.command("power")

@@ -85,7 +85,8 @@ __all__ = ["run_cmd"]
     "truth_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="truth.json of a simulated organisation: the notebooks show it beside the estimates.",
+    help="truth.json of a simulated organisation: the notebooks and the summary show it beside the "
+    "estimates.",
 )
 @options(anonymous_options)
 @options(window_options)
@@ -124,12 +125,13 @@ def run_cmd(
     team: str | None,
     notebooks: tuple[str, ...],
 ) -> None:
-    """The quarter in one command: ingest, score, compare, release, reports, notebooks.
+    """The quarter in one command: ingest, score, compare, release, summary, reports, notebooks.
 
     Ingests every export in --exports up to --wave into OUT/store (waves already stored from
     the same export are skipped, so re-running is cheap and never duplicates), scores and checks
     the measurement of every wave, compares cadences in --wave, builds the release, writes the
-    manager reports and the organisation heatmap, and executes the analysis notebooks into
+    study's answer (OUT/reports/summary.md and summary.html), the manager reports and the
+    organisation heatmap, and executes the analysis notebooks into
     OUT/notebooks/*.html. Ends with a summary of where everything is.
 
     With --anonymous --team-column COL the exports have no identity: no key and no roster are
@@ -184,6 +186,7 @@ class _Display:
         from toolkit.cli.analyse import print_comparison, print_scored
         from toolkit.cli.ingest import print_ingest
         from toolkit.cli.publish import print_release, print_reports
+        from toolkit.cli.summarise import print_summary
 
         out = self.out
         if event == "step":
@@ -221,6 +224,8 @@ class _Display:
                 print_comparison(result, out)
             elif name == "release":
                 print_release(result, out)
+            elif name == "summary":
+                print_summary(result, out)
             elif name == "reports":
                 print_reports(result, Path(result.paths["manifest"]).parent, out)
             elif name == "notebooks":
@@ -252,6 +257,7 @@ def _run_summary(out, out_dir: Path, result, started: float) -> None:
     release = result.outputs["release"].with_suffix("")
     where.add_row("release (every published number), comments", f"{release}.parquet, .csv, _comments.*")
     where.add_row("manager reports and manifest", str(result.outputs["manifest"]))
+    where.add_row("study summary (organisation-level answer)", str(result.outputs["summary_html"]))
     where.add_row("organisation heatmap", str(result.outputs["organisation"]))
     if "notebooks" in result.outputs:
         where.add_row("executed notebooks (HTML)", str(result.outputs["notebooks"]))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from toolkit.stats._cr2 import CR2Design, cr2_design
 from toolkit.stats._effects import hedges_g
 from toolkit.stats._lmm import LmmFit, TeamSums, fit_reml, t_interval
 from toolkit.stats._robust import fit_clm, fit_ols
@@ -21,6 +22,11 @@ from toolkit.survey import CADENCE_CODES
 CADENCE_PER_MONTH = {"weekly": 4.33, "biweekly": 2.17, "monthly": 1.0, "less_than_monthly": 0.5, "none": 0.0}
 _CODES = tuple(CADENCE_CODES)
 _LOGIT_SD = np.pi / np.sqrt(3.0)
+#: The note of a mixed model whose team variance is estimated as 0 (lme4: "boundary (singular) fit").
+SINGULAR_NOTE = (
+    "boundary (singular) fit: team variance estimated as zero, so the interval treats people as "
+    "independent; check it with method='ols_cluster'"
+)
 
 
 # --------------------------------------------------------------------------- data
@@ -127,6 +133,8 @@ class _Model:
     lmm: LmmFit | None
     spread: tuple[float, float, float] | None  # total variance, its variance, icc (Hedges' g)
     interaction_cols: list[int]
+    cr2: CR2Design | None = None  # CR2 with Satterthwaite df instead of t on resid_df
+    note: str = ""
 
     @property
     def cadence_cols(self) -> list[int]:
@@ -135,12 +143,16 @@ class _Model:
     def linear(self, L: np.ndarray) -> tuple[float, float, float]:
         if self.lmm is not None:
             return self.lmm.satterthwaite(L)
-        return float(L @ self.beta), float(np.sqrt(L @ self.vcov @ L)), self.resid_df
+        df = self.cr2.satterthwaite(L) if self.cr2 is not None else self.resid_df
+        return float(L @ self.beta), float(np.sqrt(L @ self.vcov @ L)), df
 
     def joint(self, cols: list[int]) -> tuple[float, int, float, float]:
         L = np.eye(len(self.names))[cols]
         if self.lmm is not None:
             chi2, q, den, f = self.lmm.joint_f(L)
+            return chi2, q, den, f
+        if self.cr2 is not None:
+            chi2, q, f, den = self.cr2.htz(L, self.beta, self.vcov)
             return chi2, q, den, f
         b, V = self.beta[cols], self.vcov[np.ix_(cols, cols)]
         chi2 = float(b @ np.linalg.solve(V, b))
@@ -171,7 +183,7 @@ class _Model:
             "method": self.method, "cadence_source": self.source, "estimate": est, "se": se, "df": float(df),
             "ci_low": lo, "ci_high": hi,
             "p_val": p, "g": g, "g_ci_low": g_lo, "g_ci_high": g_hi, "n_people": self.n_people,
-            "n_teams": self.n_teams,
+            "n_teams": self.n_teams, "note": self.note,
         }  # fmt: skip
 
 
@@ -186,6 +198,7 @@ class _Design:
     interaction: list[int]
     sums: TeamSums | None = None  # of X, for "lmm"
     null_sums: TeamSums | None = None  # of the intercept only, for the variance decomposition
+    cr2: CR2Design | None = None  # the CR2 adjustment matrices, for "ols_cluster"
     checked: bool = False
 
 
@@ -271,9 +284,17 @@ def _design(data: _Data, y: str, covs: Sequence[str], moderator: str | None, cod
 
 
 def _fit(
-    data: _Data, y: str, covs: Sequence[str], method: str, *, moderator: str | None = None, coding: str = ""
+    data: _Data,
+    y: str,
+    covs: Sequence[str],
+    method: str,
+    *,
+    moderator: str | None = None,
+    coding: str = "",
+    small_sample: str = "cr2",
 ) -> _Model:
-    """The fit of ``method`` to outcome ``y`` and what the contrasts need."""
+    """The fit of ``method`` to outcome ``y`` and what the contrasts need (``small_sample``: the
+    cluster-robust covariance of ``"ols_cluster"``, ``"cr2"`` or ``"cr1"``)."""
     des = _design(data, y, covs, moderator, coding)
     X, names, team = des.X, des.names, des.team
     levels, col_of, interaction = des.levels, des.col_of, des.interaction
@@ -289,6 +310,7 @@ def _fit(
         return _Model(
             y, method, data.source, names, levels, col_of, fit.beta, fit.vcov, np.nan, n, G, fit,
             (total, fit.total_variance_var(), fit.tau2 / total), interaction,
+            note=SINGULAR_NOTE if fit.singular else "",
         )  # fmt: skip
     if not des.checked:
         _check_rank(X.T @ X, names)
@@ -296,9 +318,17 @@ def _fit(
     spread = None if method == "ordinal" else _spread(des, yy)
     if method == "ols_cluster":
         fit = fit_ols(X, yy, team)
+        if small_sample == "cr1":
+            return _Model(
+                y, method, data.source, names, levels, col_of, fit.beta, fit.vcov_hc1, G - 1, n, G, None,
+                spread, interaction,
+            )  # fmt: skip
+        if des.cr2 is None:
+            des.cr2 = cr2_design(X, team, fit.bread)
+        vcov = des.cr2.vcov(yy - X @ fit.beta)
         return _Model(
-            y, method, data.source, names, levels, col_of, fit.beta, fit.vcov_hc1, G - 1, n, G, None,
-            spread, interaction,
+            y, method, data.source, names, levels, col_of, fit.beta, vcov, np.nan, n, G, None, spread,
+            interaction, cr2=des.cr2,
         )  # fmt: skip
     if method == "team_means":
         first = np.unique(team, return_index=True)[1]

@@ -42,7 +42,7 @@ def _cluster_factor(n: int, k: int, g: int, kind: str) -> float:
 
 @dataclass
 class OlsFit:
-    """Least squares: coefficients, iid and cluster-robust (HC0, HC1) covariances."""
+    """Least squares: coefficients, iid and cluster-robust (HC0, HC1) covariances, and the bread."""
 
     beta: np.ndarray
     vcov_iid: np.ndarray
@@ -52,6 +52,7 @@ class OlsFit:
     k: int
     n_teams: int
     sigma2: float
+    bread: np.ndarray  # (X'X)^-1
 
 
 def fit_ols(X: np.ndarray, y: np.ndarray, team: np.ndarray | None = None) -> OlsFit:
@@ -78,7 +79,7 @@ def fit_ols(X: np.ndarray, y: np.ndarray, team: np.ndarray | None = None) -> Ols
         core = bread @ (s.T @ s) @ bread
         v0 = _cluster_factor(n, k, g, "HC0") * core
         v1 = _cluster_factor(n, k, g, "HC1") * core
-    return OlsFit(beta, sigma2 * bread, v0, v1, n, k, g, sigma2)
+    return OlsFit(beta, sigma2 * bread, v0, v1, n, k, g, sigma2, bread)
 
 
 @dataclass

@@ -26,10 +26,28 @@ from toolkit.stats.psychometrics import construct_correlations, item_statistics,
 from toolkit.stats.scoring import item_block, score
 from toolkit.survey import Survey
 
-__all__ = ["CUTOFFS", "item_summary", "measurement_markdown", "measurement_summary"]
+__all__ = [
+    "CADENCE_COMPARISONS",
+    "CUTOFFS",
+    "invariance_summary",
+    "item_summary",
+    "measurement_markdown",
+    "measurement_summary",
+]
 
 #: Conventional cut-offs, shown beside the numbers and never applied.
 CUTOFFS = {"raw_alpha": 0.70, "omega_total": 0.70, "icc2": 0.70, "rwg_j": 0.70}
+#: The comparisons of reported cadence whose measurement invariance is checked: a name and the
+#: cadences compared (``None``: all five).
+CADENCE_COMPARISONS = {"weekly vs monthly": ("weekly", "monthly"), "all five cadences": None}
+#: What each supported level of invariance lets a reader compare (:func:`invariance_summary`).
+CAN_COMPARE = {
+    "scalar": "means and relationships",
+    "metric": "relationships only, not means",
+    "configural": "neither means nor relationships",
+    "undetermined": "cannot be judged (a model did not converge)",
+    "not tested": "not tested",
+}
 
 
 def measurement_summary(responses: pd.DataFrame, survey: Survey, *, group: str = "team") -> pd.DataFrame:
@@ -160,8 +178,10 @@ def measurement_markdown(
     wave: str,
     table: pd.DataFrame | None = None,
     scores: pd.DataFrame | None = None,
+    invariance: pd.DataFrame | None = None,
 ) -> str:
-    """The measurement report of one wave in Markdown: constructs, items, construct correlations.
+    """The measurement report of one wave in Markdown: constructs, items, construct correlations,
+    and measurement invariance across reported cadence (:func:`invariance_summary`).
 
     Parameters
     ----------
@@ -169,8 +189,9 @@ def measurement_markdown(
         The wave's canonical responses.
     survey : Survey
     wave : str
-    table, scores : DataFrame, optional
-        :func:`measurement_summary` and :func:`toolkit.score` of ``responses``, when already at hand.
+    table, scores, invariance : DataFrame, optional
+        :func:`measurement_summary`, :func:`toolkit.score` and :func:`invariance_summary` of
+        ``responses``, when already at hand.
 
     Returns
     -------
@@ -215,7 +236,118 @@ def measurement_markdown(
             for i, r in zip(correlations.index, correlations.astype("str").values.tolist(), strict=True)
         ],
     )
+    if invariance is None:
+        invariance = invariance_summary(responses, survey)
+    lines += ["", *invariance_markdown(invariance)]
     return "\n".join(lines) + "\n"
+
+
+def invariance_summary(
+    responses: pd.DataFrame, survey: Survey, *, wave: str | None = None, constructs=None
+) -> pd.DataFrame:
+    """Measurement invariance of each construct across reported cadence, one row per comparison.
+
+    For every construct and each comparison of :data:`CADENCE_COMPARISONS` (weekly vs monthly,
+    and all five cadences) it runs :func:`toolkit.cadence_invariance` (multi-group CFA as
+    lavaan; configural, metric, scalar) and decides with :func:`toolkit.supported_level` (the
+    rule ΔCFI ≥ −0.01). Missing answers are handled listwise: a respondent with any missing
+    item of the construct is left out of that construct's models (the ``note`` says how many).
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Canonical responses of one wave (or several, with ``wave``).
+    survey : Survey
+    wave : str, optional
+        As :func:`toolkit.cadence_invariance`.
+    constructs : sequence of str, optional
+        Default: every construct of the survey.
+
+    Returns
+    -------
+    DataFrame
+        ``construct``, ``label``, ``comparison``, ``groups`` (the cadences with data), ``n``
+        (complete rows), ``supported`` (``scalar``, ``metric``, ``configural``,
+        ``undetermined``, or ``not tested`` with the reason in ``verdict``), ``means_comparable``
+        (bool), ``can_compare`` (in words), ``cfi_configural``, ``cfi_metric``, ``cfi_scalar``,
+        ``verdict`` (the sentence of :func:`toolkit.invariance_verdict`) and ``note`` (listwise
+        deletion, identification).
+
+    Examples
+    --------
+    >>> from toolkit import load_survey, read_canonical, validate
+    >>> survey = load_survey("surveys/one_on_one_pulse.yaml")
+    >>> valid = validate(read_canonical("data/sample/responses_2026Q1.csv"), survey).valid
+    >>> t = invariance_summary(valid, survey, constructs=["depth"])
+    >>> t[["comparison", "n", "supported", "can_compare"]]
+              comparison    n supported              can_compare
+    0  weekly vs monthly  120    scalar  means and relationships
+    1  all five cadences  298    scalar  means and relationships
+    """
+    from toolkit.stats.invariance import cadence_invariance, invariance_verdict, supported_level
+
+    rows = []
+    for construct in list(constructs) if constructs is not None else list(survey.constructs):
+        label = survey.constructs[construct].label
+        for name, cadences in CADENCE_COMPARISONS.items():
+            row = {"construct": construct, "label": label, "comparison": name}
+            try:
+                table = cadence_invariance(
+                    responses, survey, construct, levels_of_cadence=cadences, wave=wave
+                )
+            except ValueError as exc:
+                rows.append(
+                    {**row, "groups": "", "n": 0, "supported": "not tested", "verdict": str(exc), "note": ""}
+                )
+                continue
+            level = supported_level(table)
+            cfi = table.set_index("level")["cfi"]
+            rows.append(
+                {
+                    **row, "groups": table["groups"].iloc[0], "n": int(table["n"].iloc[0]),
+                    "supported": level, "cfi_configural": cfi.get("configural"),
+                    "cfi_metric": cfi.get("metric"), "cfi_scalar": cfi.get("scalar"),
+                    "verdict": invariance_verdict(table), "note": table["note"].iloc[0],
+                }
+            )  # fmt: skip
+    out = pd.DataFrame(rows).reindex(
+        columns=[
+            "construct", "label", "comparison", "groups", "n", "supported", "means_comparable", "can_compare",
+            "cfi_configural", "cfi_metric", "cfi_scalar", "verdict", "note",
+        ]
+    )  # fmt: skip
+    out["means_comparable"] = out["supported"] == "scalar"
+    out["can_compare"] = out["supported"].map(CAN_COMPARE)
+    out["note"] = out["note"].astype("str")
+    return out
+
+
+def invariance_markdown(table: pd.DataFrame) -> list[str]:
+    """The measurement report's section on invariance across reported cadence (Markdown lines)."""
+    lines = [
+        "## Measurement invariance across reported cadence",
+        "",
+        "Do the items mean the same to people with different 1:1 cadences? Multi-group CFA per construct "
+        "(as lavaan: configural, metric, scalar), decided by ΔCFI ≥ −0.01. **Scalar** invariance supports "
+        "comparing means (so the cadence contrasts of the scores); **metric** only relationships "
+        "(correlations, regressions); **configural** neither. Missing answers are handled listwise: "
+        "a respondent with any missing item of a construct is left out of its models. Respondents are "
+        "treated as independent here, although they cluster in teams.",
+        "",
+    ]
+    shown = table.assign(
+        n=table["n"].astype("str"),
+        cfi=[
+            " / ".join("–" if pd.isna(v) else f"{v:.3f}" for v in r)
+            for r in table[["cfi_configural", "cfi_metric", "cfi_scalar"]].itertuples(index=False)
+        ],
+    )
+    lines += md_table(
+        ["construct", "cadences", "n", "CFI (configural / metric / scalar)", "holds", "can be compared"],
+        shown[["construct", "comparison", "n", "cfi", "supported", "can_compare"]].values.tolist(),
+    )
+    lines += ["", *[f"- `{r.construct}`, {r.comparison}: {r.verdict}" for r in table.itertuples(index=False)]]
+    return lines
 
 
 def _safe(notes: list[str], what: str, compute, *args, **kwargs):

@@ -1,7 +1,8 @@
 """The statistics steps of a quarter, with the files they write into the store.
 
 :func:`score_store` scores stored waves and checks how well they measure
-(``scores/<wave>.parquet``, ``reports/measurement_<wave>.csv`` and ``.md``); :func:`compare_store`
+(``scores/<wave>.parquet``, ``reports/measurement_<wave>.csv`` and ``.md``, with measurement
+invariance across reported cadence in ``reports/invariance_<wave>.csv``); :func:`compare_store`
 compares cadences in one wave, adjusted for the covariates :func:`team_covariates` joins
 (``reports/compare_<wave>.csv`` and its forest plot ``.png``). The command line
 (``oneonone score``, ``oneonone compare``) and :func:`toolkit.run_quarter` call them; the study of
@@ -20,7 +21,7 @@ import pandas as pd
 
 from toolkit._io import atomic_write, atomic_write_text
 from toolkit.stats.cadence import compare_cadence
-from toolkit.stats.measurement import measurement_markdown, measurement_summary
+from toolkit.stats.measurement import invariance_summary, measurement_markdown, measurement_summary
 from toolkit.stats.scoring import score
 from toolkit.survey import Survey
 from toolkit.units import Units
@@ -30,12 +31,13 @@ __all__ = ["Comparison", "ScoredWave", "compare_store", "score_store", "team_cov
 
 @dataclass
 class ScoredWave:
-    """What :func:`score_store` did for one wave: its responses, measurement table and files."""
+    """What :func:`score_store` did for one wave: its responses, measurement and invariance tables, files."""
 
     wave: str
     responses: int
     measurement: pd.DataFrame
     paths: dict[str, Path] = field(default_factory=dict)
+    invariance: pd.DataFrame | None = None
 
 
 @dataclass
@@ -114,8 +116,10 @@ def score_store(store: str | Path, survey: Survey, *, waves: Sequence[str] | Non
     """Score stored waves, check their measurement, and write both into the store.
 
     For each wave: ``scores/<wave>.parquet`` (the long scores of :func:`toolkit.score`) and
-    ``reports/measurement_<wave>.csv`` and ``.md`` (:func:`toolkit.measurement_summary`, the items
-    and the construct correlations), all private to the store's owner.
+    ``reports/measurement_<wave>.csv`` and ``.md`` (:func:`toolkit.measurement_summary`, the items,
+    the construct correlations and, from :func:`toolkit.stats.measurement.invariance_summary`,
+    measurement invariance across reported cadence, also in ``reports/invariance_<wave>.csv``),
+    all private to the store's owner.
 
     Parameters
     ----------
@@ -151,11 +155,19 @@ def score_store(store: str | Path, survey: Survey, *, waves: Sequence[str] | Non
                 private=True,
             ),
         }
-        text = measurement_markdown(responses, survey, wave=wave, table=table, scores=scores)
+        invariance = invariance_summary(responses, survey)
+        paths["invariance_csv"] = atomic_write(
+            base / "reports" / f"invariance_{wave}.csv",
+            lambda tmp, t=invariance: t.to_csv(tmp, index=False),
+            private=True,
+        )
+        text = measurement_markdown(
+            responses, survey, wave=wave, table=table, scores=scores, invariance=invariance
+        )
         paths["measurement"] = atomic_write_text(
             base / "reports" / f"measurement_{wave}.md", text, private=True
         )
-        done.append(ScoredWave(wave, len(responses), table, paths))
+        done.append(ScoredWave(wave, len(responses), table, paths, invariance))
     return done
 
 
