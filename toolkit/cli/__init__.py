@@ -11,14 +11,15 @@ column, never a traceback.
 - :mod:`toolkit.cli.analyse`: ``score``, ``compare``, ``power``;
 - :mod:`toolkit.cli.publish`: ``release``, ``report``, ``extract``;
 - :mod:`toolkit.cli.run`: ``run`` (the quarter);
-- :mod:`toolkit.cli.simulate`: ``simulate``.
+- :mod:`toolkit.cli.simulate`: ``simulate``;
+- :mod:`toolkit.cli.serve`: ``serve`` (the portal) and ``serve invite|add-release|audit``.
 """
 
 from __future__ import annotations
 
 import click
 
-from toolkit.cli import analyse, ingest, publish, run, simulate, survey
+from toolkit.cli import analyse, ingest, publish, run, serve, simulate, survey
 
 __all__ = ["main"]
 
@@ -45,6 +46,7 @@ for command in (
     publish.report_cmd,
     publish.extract_cmd,
     run.run_cmd,
+    serve.serve_cmd,
 ):
     main.add_command(command)
 

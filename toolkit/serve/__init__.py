@@ -118,7 +118,7 @@ def portal(
         When a release, the units, the survey or the access table cannot be used.
     """
     from toolkit._io import read_table
-    from toolkit.serve.app import create_app
+    from toolkit.serve.app import Settings, create_app
     from toolkit.serve.catalog import Catalog, find_releases
     from toolkit.survey import Survey, load_survey
 
@@ -144,7 +144,10 @@ def portal(
 
     if not sources():
         raise InputError("no release to serve: give --release, or add one with oneonone serve add-release")
-    catalog = Catalog(sources, s, tree, policy=policy, decorate=_decorate)
+    settings = settings or Settings()
+    catalog = Catalog(
+        sources, s, tree, policy=policy, decorate=_decorate, check_every=settings.release_check_seconds
+    )
     return create_app(the_db, catalog, _AccessFile(Path(access), tree), tree, settings)
 
 

@@ -91,6 +91,8 @@ class Settings:
         are believed.
     warm_waves : int
         Pages of the newest ``warm_waves`` waves are rendered at start-up, in the background.
+    release_check_seconds : float
+        How often the list of releases (and their files) is looked at again.
     """
 
     session_seconds: int = 12 * 3600
@@ -100,6 +102,7 @@ class Settings:
     identity_header: str | None = None
     trusted_proxies: frozenset[str] = field(default_factory=frozenset)
     warm_waves: int = 1
+    release_check_seconds: float = 2.0
 
 
 def _templates() -> jinja2.Environment:
@@ -396,6 +399,7 @@ def create_app(
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # /reports/.../ is not a page: 404, not a redirect
     error = env.get_template("portal.html.j2").render(
         title="Something went wrong",
         heading="Something went wrong",
