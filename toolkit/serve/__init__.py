@@ -190,6 +190,12 @@ def run(app, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "inf
     """Serve ``app`` with uvicorn (no access log: links must not land in logs; the audit log is ours)."""
     import uvicorn
 
+    logger = logging.getLogger("toolkit.serve")
+    if not logger.handlers:  # the portal's own lines beside uvicorn's, in the same form
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     uvicorn.run(
         app,
         host=host,

@@ -89,8 +89,9 @@ class Settings:
     trusted_proxies : frozenset of str
         Client addresses whose ``identity_header``, ``X-Forwarded-For`` and ``X-Forwarded-Proto``
         are believed.
-    warm_waves : int
-        Pages of the newest ``warm_waves`` waves are rendered at start-up, in the background.
+    warm_waves : int or None
+        Pages of the newest ``warm_waves`` waves (None: every wave) of everyone in the access table
+        are rendered at start-up, in the background, so that nobody waits for a first render.
     release_check_seconds : float
         How often the list of releases (and their files) is looked at again.
     """
@@ -101,7 +102,7 @@ class Settings:
     secure_cookies: bool | None = None
     identity_header: str | None = None
     trusted_proxies: frozenset[str] = field(default_factory=frozenset)
-    warm_waves: int = 1
+    warm_waves: int | None = None
     release_check_seconds: float = 2.0
 
 
@@ -381,8 +382,13 @@ def create_app(
     async def lifespan(app):
         def warm():
             try:
+                start = time.perf_counter()
                 n = catalog.warm(access().every_audience(), waves=settings.warm_waves)
-                log.info("rendered %d pages ahead of the first visit", n)
+                log.info(
+                    "pages ready: %d rendered in %.1f s, ahead of the first visit",
+                    n,
+                    time.perf_counter() - start,
+                )
             except Exception:  # warming is an optimisation: the pages render on first view anyway
                 log.exception("warming the page cache failed")
 

@@ -141,8 +141,8 @@ class Catalog:
         self.sources, self.survey, self.units = sources, survey, Units(units).frame
         self.policy = load_policy(policy)
         self.decorate, self.budget, self.check_every = decorate, budget, check_every
-        self._files: dict[Path, _Loaded] = {}
-        self._wave_file: dict[str, Path] = {}
+        # the files read and which file serves each wave, replaced together by refresh()
+        self._state: tuple[dict[Path, _Loaded], dict[str, Path]] = ({}, {})
         self._pages: OrderedDict[tuple, bytes] = OrderedDict()
         self._bytes = 0
         self._checked = -1e18
@@ -160,35 +160,36 @@ class Catalog:
         with self._lock:
             self._checked = now
             paths = self.sources()
-            files = {}
+            before, files = self._state[0], {}
             for path in paths:
-                old = self._files.get(path)
+                old = before.get(path)
                 stamp = _stamp(path)
                 if stamp == (0, 0):
                     continue  # a release removed since it was added
                 files[path] = old if old is not None and old.stamp == stamp else _load(path)
             order = sorted(files.values(), key=lambda f: f.stamp[0])  # the newest file serves a wave
-            self._wave_file = {w: f.path for f in order for w in f.waves}
-            self._files = files
+            self._state = (files, {w: f.path for f in order for w in f.waves})
 
     def waves(self) -> list[str]:
         """Every served wave, newest first."""
         self.refresh()
-        return sorted(self._wave_file, reverse=True)
+        return sorted(self._state[1], reverse=True)
 
     def audiences(self, wave: str) -> frozenset[str]:
         """The audiences with release rows in ``wave`` (none for a wave not served)."""
         self.refresh()
-        path = self._wave_file.get(wave)
-        return frozenset() if path is None else self._files[path].waves[wave]
+        files, wave_file = self._state
+        path = wave_file.get(wave)
+        return frozenset() if path is None else files[path].waves[wave]
 
     # ------------------------------------------------------------------ pages
 
     def _key(self, wave: str, audience: str) -> tuple | None:
-        path = self._wave_file.get(wave)
-        if path is None or audience not in self._files[path].waves[wave]:
+        files, wave_file = self._state
+        path = wave_file.get(wave)
+        if path is None or audience not in files[path].waves[wave]:
             return None
-        return (path, self._files[path].stamp, wave, audience)
+        return (path, files[path].stamp, wave, audience)
 
     def cached(self, wave: str, audience: str) -> bytes | None:
         """The page when already rendered (cheap: call it before :meth:`page`)."""
@@ -212,7 +213,7 @@ class Catalog:
             if key in self._pages:
                 self._pages.move_to_end(key)
                 return self._pages[key]
-            loaded = self._files[key[0]]
+            loaded = self._state[0][key[0]]
             lock = self._render_locks.setdefault(key, threading.Lock())
         with lock:  # one render per page, however many ask at once
             with self._lock:
@@ -241,8 +242,9 @@ class Catalog:
             return manager_report(*args, team=unit, wave=wave, policy=self.policy, comments=loaded.comments)
         return unit_report(*args, unit=unit, wave=wave, policy=self.policy, comments=loaded.comments)
 
-    def warm(self, audiences: Iterable[str], *, waves: int = 1) -> int:
-        """Render the pages of ``audiences`` in the newest ``waves`` waves ahead of the first visit."""
+    def warm(self, audiences: Iterable[str], *, waves: int | None = None) -> int:
+        """Render the pages of ``audiences`` (every audience for an analyst) in the newest ``waves``
+        waves (None: all) ahead of the first visit; the number of pages ready."""
         done = 0
         wanted = set(audiences)
         for wave in self.waves()[:waves]:
