@@ -231,6 +231,13 @@ def create_app(
     settings = settings or Settings()
     env = _templates()
     tree = Units(units)
+    kinds = {"organisation": 0, "division": 1, "department": 2, "team": 3}
+
+    def rank(audience: str) -> tuple:
+        """Lists go from the top of the organisation down, then by name."""
+        unit = audience.partition(":")[2]
+        return (kinds.get(tree.kind.get(unit, ""), 4), tree.label.get(unit, unit))
+
     limiter = _Limiter(settings.signin_attempts, settings.signin_window)
 
     def page(status: int, title: str, *paragraphs: str, signed_in: bool = False, **extra) -> HTMLResponse:
@@ -284,11 +291,17 @@ def create_app(
             for role, heading in (("analyst", None), ("leader", "Units"), ("manager", "Teams")):
                 reports = [
                     {"href": f"/reports/{wave}/{quote(a, safe=':')}", "text": title_of(a)}
-                    for a in mine
+                    for a in sorted(mine, key=rank)
                     if a.partition(":")[0] == role
                 ]
                 if reports:
-                    groups.append({"title": heading if len(mine) > 3 else None, "reports": reports})
+                    groups.append(
+                        {
+                            "title": heading if len(mine) > 3 else None,
+                            "reports": reports,
+                            "grid": len(reports) > 6,
+                        }
+                    )
             if groups:
                 waves.append({"wave": wave, "groups": groups})
         db.log("list", email=email, via=via)
