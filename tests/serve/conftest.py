@@ -107,10 +107,15 @@ class Portal:
 
 @pytest.fixture
 def make_portal(tmp_path, release_dir, access_file):
-    def make(**kw):
-        return Portal(tmp_path, release_dir, access_file, **kw)
+    made: list[Portal] = []
 
-    return make
+    def make(**kw):
+        made.append(Portal(tmp_path / f"portal{len(made)}", release_dir, access_file, **kw))
+        return made[-1]
+
+    yield make
+    for site in made:
+        site.db.close()
 
 
 @pytest.fixture

@@ -97,19 +97,22 @@ def test_serve_refuses_missing_inputs(tmp_path, release_dir, access_file):
 
 
 def test_add_release_serves_a_new_wave_without_a_restart(
-    tmp_path, sample_release, sample_comments, access_file
+    request, tmp_path, sample_release, sample_comments, access_file
 ):
     from toolkit.privacy.disclosure import load_policy
     from toolkit.privacy.publish import Published, write_release
     from toolkit.serve import portal
     from toolkit.serve.app import Settings
+    from toolkit.serve.db import PortalDB
 
     first = sample_release[sample_release["wave"] == "2026Q1"]
     write_release(Published(first, sample_comments, load_policy()), tmp_path / "q1" / "release")
     write_release(Published(sample_release, sample_comments, load_policy()), tmp_path / "q2" / "release")
     db = tmp_path / "p.db"
+    portal_db = PortalDB(db)
+    request.addfinalizer(portal_db.close)
     app = portal(
-        releases=[tmp_path / "q1"], survey=SURVEY, units=UNITS, access=access_file, db=db,
+        releases=[tmp_path / "q1"], survey=SURVEY, units=UNITS, access=access_file, db=portal_db,
         settings=Settings(release_check_seconds=0, warm_waves=0),
     )  # fmt: skip
     from starlette.testclient import TestClient

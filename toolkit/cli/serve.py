@@ -133,7 +133,9 @@ def serve_cmd(
     if not releases:
         from toolkit.serve.db import PortalDB
 
-        if not PortalDB(db_file).releases():
+        with PortalDB(db_file) as db:
+            added = db.releases()
+        if not added:
             raise click.UsageError(
                 "give --release PATH, or add releases first with oneonone serve add-release"
             )
@@ -224,11 +226,12 @@ def add_release_cmd(db_file: Path, releases: tuple[Path, ...]) -> None:
     from toolkit.serve.catalog import find_releases
     from toolkit.serve.db import PortalDB
 
-    db = PortalDB(db_file)
     out = console()
     for path in releases:
         find_releases([path])  # refuses what is not a release
-        out.print(f"added: {db.add_release(path)}")
+    with PortalDB(db_file) as db:
+        for path in releases:
+            out.print(f"added: {db.add_release(path)}")
 
 
 @serve_cmd.command("audit")
@@ -250,7 +253,8 @@ def audit_cmd(db_file: Path, email: str | None, since: str | None, out_file: Pat
 
     if not Path(db_file).is_file():
         raise InputError("the portal's database is not there", path=db_file)
-    rows = PortalDB(db_file).audit(email=email, since=since)
+    with PortalDB(db_file) as db:
+        rows = db.audit(email=email, since=since)
     out = console()
     if out_file is not None:
         atomic_write(out_file, lambda tmp: rows.to_csv(tmp, index=False), private=True)

@@ -165,7 +165,6 @@ def invite(
     people of the table.
     """
     table = access if isinstance(access, Access) else read_access(access)
-    the_db = db if isinstance(db, PortalDB) else PortalDB(db)
     if not re.match(r"^https?://[^/\s]+", base_url or ""):
         raise ValueError(
             f"base_url must be the portal's address like https://survey.example.org; got {base_url!r}"
@@ -180,9 +179,14 @@ def invite(
             )
         chosen = [e for e in chosen if e in wanted]
     root = base_url.rstrip("/")
-    links = [f"{root}/signin/{the_db.issue_link(e, seconds=seconds)}" for e in chosen]
-    for e in chosen:
-        the_db.log("invite", email=e)
+    the_db = db if isinstance(db, PortalDB) else PortalDB(db)
+    try:
+        links = [f"{root}/signin/{the_db.issue_link(e, seconds=seconds)}" for e in chosen]
+        for e in chosen:
+            the_db.log("invite", email=e)
+    finally:
+        if the_db is not db:
+            the_db.close()
     return pd.DataFrame({"email": chosen, "link": links})
 
 

@@ -82,9 +82,9 @@ class PortalDB:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> db = PortalDB(pathlib.Path(tempfile.mkdtemp()) / "portal.db")
-    >>> token = db.issue_link("ann@example.org", seconds=3600)
-    >>> db.redeem(token), db.redeem(token).reason
+    >>> with PortalDB(pathlib.Path(tempfile.mkdtemp()) / "portal.db") as db:
+    ...     token = db.issue_link("ann@example.org", seconds=3600)
+    ...     db.redeem(token), db.redeem(token).reason
     (Redeemed(email='ann@example.org', reason='ok'), 'used')
     """
 
@@ -102,6 +102,12 @@ class PortalDB:
 
     def close(self) -> None:
         self.conn.close()
+
+    def __enter__(self) -> PortalDB:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ the signing secret
 
