@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import time
 
 import pandas as pd
 import pytest
@@ -125,6 +126,9 @@ def test_add_release_serves_a_new_wave_without_a_restart(
     assert c.get("/reports/2026Q2/manager:t01").status_code == 404
     r = _run("serve", "add-release", "--db", db, "--release", tmp_path / "q2" / "release.parquet")
     assert r.exit_code == 0 and "added:" in r.output
+    deadline = time.monotonic() + 10  # the portal reads the new release in the background
+    while c.get("/reports/2026Q2/manager:t01").status_code == 404 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert c.get("/reports/2026Q2/manager:t01").status_code == 200
     assert "/reports/2026Q2/manager:t01" in c.get("/").text
     r = _run("serve", "add-release", "--db", db, "--release", UNITS)

@@ -120,6 +120,10 @@ def test_every_view_is_audited_without_answers(site):
     assert views["at"].str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$").all()
     assert log["event"].tolist() == ["invite", "signin", "view", "view", "view", "signout"]
     assert site.db.audit(email="nobody@example.org").empty
+    c = site.signed_in("dan@example.org")
+    c.get('/reports/2026Q2/=HYPERLINK("evil")')  # never written to the log as given
+    last = site.db.audit().iloc[-1]
+    assert (last["audience"], last["wave"], last["outcome"]) == ("(not an audience)", "2026Q2", "not found")
 
 
 def test_a_page_is_rendered_once_then_kept(site, monkeypatch):

@@ -323,7 +323,14 @@ def create_app(
         if not (
             _WAVE.match(wave) and AUDIENCE.match(audience) and raw == canonical
         ) or audience not in allowed(email, wave):
-            db.log("view", email=email, audience=audience[:80], wave=wave[:20], outcome="not found", via=via)
+            db.log(  # what was asked for, when it is a wave and an audience at all (never raw input)
+                "view",
+                email=email,
+                audience=audience if AUDIENCE.match(audience) else "(not an audience)",
+                wave=wave if _WAVE.match(wave) else "(not a wave)",
+                outcome="not found",
+                via=via,
+            )
             return not_found(True)
         html = catalog.cached(wave, audience) or await run_in_threadpool(catalog.page, wave, audience)
         if html is None:

@@ -15,6 +15,7 @@ and kept (least recently used pages are dropped past a byte budget).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +31,8 @@ from toolkit.survey import Survey
 from toolkit.units import Units
 
 __all__ = ["RELEASE_COLUMNS", "Catalog", "find_releases"]
+
+log = logging.getLogger("toolkit.serve")
 
 RELEASE_COLUMNS = ("audience", "wave", "unit", "cut", "measure", "value", "n")
 
@@ -90,8 +93,14 @@ class _Loaded:
     path: Path
     stamp: tuple
     waves: dict[str, frozenset[str]]  # wave -> audiences with rows in it
-    by_audience: dict[str, pd.DataFrame]
-    comments: pd.DataFrame | None
+    by_audience: dict[str, pd.DataFrame]  # the release rows of each audience
+    comments: dict[str, pd.DataFrame] | None  # the comment release rows of each audience
+    no_comments: pd.DataFrame | None  # the comment release's columns, no row
+
+    def comments_of(self, audience: str) -> pd.DataFrame | None:
+        if self.comments is None:
+            return None  # no comment release beside the release: the report says so
+        return self.comments.get(audience, self.no_comments)
 
 
 def _load(path: Path) -> _Loaded:
@@ -105,8 +114,12 @@ def _load(path: Path) -> _Loaded:
         waves.setdefault(w, set()).add(a)
     by_audience = {str(a): part for a, part in frame.groupby("audience", observed=True, sort=False)}
     notes = path.with_name(path.stem + "_comments.parquet")
-    comments = pd.read_parquet(notes) if notes.is_file() else None
-    return _Loaded(path, stamp, {w: frozenset(a) for w, a in waves.items()}, by_audience, comments)
+    comments = empty = None
+    if notes.is_file():
+        said = pd.read_parquet(notes)
+        comments = {str(a): part for a, part in said.groupby(said["audience"].astype("str"), sort=False)}
+        empty = said.iloc[:0]
+    return _Loaded(path, stamp, {w: frozenset(a) for w, a in waves.items()}, by_audience, comments, empty)
 
 
 class Catalog:
@@ -147,21 +160,32 @@ class Catalog:
         self._bytes = 0
         self._checked = -1e18
         self._lock = threading.RLock()
+        self._reloading = threading.Lock()
         self._render_locks: dict[tuple, threading.Lock] = {}
         self.refresh(force=True)
 
     # ------------------------------------------------------------------ what is served
 
     def refresh(self, *, force: bool = False) -> None:
-        """Re-read the list of releases and any file that changed (at most every ``check_every`` s)."""
-        now = time.monotonic()
-        if not force and now - self._checked < self.check_every:
+        """Look at the list of releases and their files again, at most every ``check_every`` s.
+
+        Files are read in a background thread (pages are served from the releases read before
+        meanwhile); ``force`` reads them now.
+        """
+        if force:
+            self._reload()
             return
-        with self._lock:
-            self._checked = now
-            paths = self.sources()
+        now = time.monotonic()
+        if now - self._checked < self.check_every or self._reloading.locked():
+            return
+        self._checked = now
+        threading.Thread(target=self._reload_quietly, name="releases", daemon=True).start()
+
+    def _reload(self) -> None:
+        with self._reloading:
+            self._checked = time.monotonic()
             before, files = self._state[0], {}
-            for path in paths:
+            for path in self.sources():
                 old = before.get(path)
                 stamp = _stamp(path)
                 if stamp == (0, 0):
@@ -169,6 +193,12 @@ class Catalog:
                 files[path] = old if old is not None and old.stamp == stamp else _load(path)
             order = sorted(files.values(), key=lambda f: f.stamp[0])  # the newest file serves a wave
             self._state = (files, {w: f.path for f in order for w in f.waves})
+
+    def _reload_quietly(self) -> None:
+        try:
+            self._reload()
+        except Exception:  # a release being replaced, a disk error: keep serving what was read
+            log.exception("could not read the releases again; serving the ones read before")
 
     def waves(self) -> list[str]:
         """Every served wave, newest first."""
@@ -238,19 +268,23 @@ class Catalog:
         args = (rows, self.survey, self.units)
         if role == "analyst":
             return organisation_report(*args, wave=wave, policy=self.policy)
+        said = loaded.comments_of(audience)  # and the audience's comments alone
         if role == "manager":
-            return manager_report(*args, team=unit, wave=wave, policy=self.policy, comments=loaded.comments)
-        return unit_report(*args, unit=unit, wave=wave, policy=self.policy, comments=loaded.comments)
+            return manager_report(*args, team=unit, wave=wave, policy=self.policy, comments=said)
+        return unit_report(*args, unit=unit, wave=wave, policy=self.policy, comments=said)
 
     def warm(self, audiences: Iterable[str], *, waves: int | None = None) -> int:
         """Render the pages of ``audiences`` (every audience for an analyst) in the newest ``waves``
-        waves (None: all) ahead of the first visit; the number of pages ready."""
+        waves (None: all) ahead of the first visit, newest wave first, until 90% of the byte budget
+        is used; the number of pages ready."""
         done = 0
         wanted = set(audiences)
         for wave in self.waves()[:waves]:
             here = self.audiences(wave)
             todo = here if "analyst" in wanted else wanted & here
             for audience in sorted(todo):
+                if self._bytes > 0.9 * self.budget:
+                    return done
                 if self.page(wave, audience) is not None:
                     done += 1
         return done
