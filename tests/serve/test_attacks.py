@@ -253,3 +253,22 @@ def test_a_trusted_proxy_header_is_a_second_way_in_off_by_default(make_portal):
     assert c.get("/reports/2026Q2/manager:t01").status_code == 401  # no header, no session
     views = trusted.db.audit()
     assert views["via"].tolist()[-2:] == ["header", "header"]
+
+
+def test_behind_a_trusted_tls_proxy_the_cookie_is_secure_and_the_limit_is_per_client(make_portal):
+    from toolkit.serve.app import Settings
+
+    tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    untrusted = make_portal(settings=Settings(warm_waves=0))
+    r = untrusted.client().get(untrusted.link("ann@example.org"), headers=tls)
+    assert "Secure" not in r.headers["set-cookie"]  # a client cannot claim TLS for itself
+    site = make_portal(
+        settings=Settings(trusted_proxies=frozenset({"testclient"}), signin_attempts=2, warm_waves=0)
+    )
+    c = site.client()
+    r = c.get(site.link("ann@example.org"), headers=tls)
+    assert "Secure" in r.headers["set-cookie"] and "strict-transport-security" in r.headers
+    assert c.get("/signin/x", headers=tls).status_code == 400
+    assert c.get("/signin/x", headers=tls).status_code == 429  # 203.0.113.7 has had its two
+    other = {**tls, "X-Forwarded-For": "203.0.113.8"}
+    assert c.get(site.link("ann@example.org"), headers=other).status_code == 303

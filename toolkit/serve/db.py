@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit._io import private_folder
+
 __all__ = ["AUDIT_COLUMNS", "PortalDB", "Redeemed"]
 
 AUDIT_COLUMNS = ("at", "event", "email", "audience", "wave", "outcome", "via")
@@ -91,7 +93,7 @@ class PortalDB:
     def __init__(self, path: str | Path, *, clock=time.time) -> None:
         self.path = Path(path)
         self.clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)  # missing folders are made private (0700), as the store's
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
