@@ -118,6 +118,13 @@ def test_a_link_signs_in_once(site):
     assert other.get("/").status_code == 401
 
 
+def test_a_head_request_does_not_use_the_link_up(site):
+    link = site.link("ann@example.org")
+    c = site.client()
+    assert c.head(link).status_code == 405
+    assert c.get(link).status_code == 303
+
+
 def test_the_cookie_is_secure_over_https(site):
     c = site.client(base_url="https://testserver")
     r = c.get(site.link("ann@example.org"))

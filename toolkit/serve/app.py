@@ -339,6 +339,8 @@ def create_app(
         return Response(html, media_type="text/html; charset=utf-8")
 
     async def signin(request: Request) -> Response:
+        if request.method != "GET":  # a HEAD (a link checker) must not use the link up
+            return page(405, "Not allowed", "Open the sign-in link in a browser.")
         address = request.client.host if request.client else "?"
         if not limiter.allow(address):
             db.log("signin", outcome="rate limited")
