@@ -41,15 +41,20 @@ $(VENV)/.installed-%: $(LOCKS)/%.lock pyproject.toml | $(BIN)/python
 
 # The sample organisation is synthetic, so its pseudonym key is public (derived from its seed).
 SAMPLE_KEY = $(shell $(BIN)/python -c "from toolkit.simulate import pseudonym_key; print(pseudonym_key(2026).decode())")
-demo: $(VENV)/.installed-demo  ## run the quarter on the sample data: ingest, score, compare, release, summary, reports, notebooks
+demo: $(VENV)/.installed-demo  ## run the quarter on the sample data (ingest ... summary, reports, notebooks); print how to serve it
 	$(BIN)/oneonone survey check $(SURVEY)
 	$(BIN)/oneonone survey codebook $(SURVEY) --out $(OUT)/codebook
 	$(BIN)/oneonone survey export $(SURVEY) --to html --out $(OUT)/questionnaire.html
 	ONEONONE_KEY=$(SAMPLE_KEY) $(BIN)/oneonone run --survey $(SURVEY) --roster $(SAMPLE)/roster.csv \
 	    --exports $(SAMPLE)/exports --format qualtrics --wave 2026Q4 --truth $(SAMPLE)/truth.json --out $(OUT)
+	@printf 'email,audience\nanalyst@example.org,analyst\nleader.div02@example.org,leader:div02\nmanager.t01@example.org,manager:t01\n' > $(OUT)/access.csv
 	@echo; echo "demo outputs are in $(OUT)/: notebooks/*.html (the analyses), reports/ (open reports/summary.html, reports/organisation.html"
 	@echo "or reports/t01.html), release.parquet (every published number), store/ (waves, quarantine, reports),"
 	@echo "codebook/ and questionnaire.html"
+	@echo; echo "the portal: serve the demo's release to the people of $(OUT)/access.csv (stop with Ctrl-C):"
+	@echo "  $(BIN)/oneonone serve --release $(OUT) --survey $(SURVEY) --units $(SAMPLE)/units.csv --access $(OUT)/access.csv --db $(OUT)/portal.db"
+	@echo "and in another shell, their sign-in links (email,link; open one in a browser):"
+	@echo "  $(BIN)/oneonone serve invite --access $(OUT)/access.csv --db $(OUT)/portal.db --base-url http://127.0.0.1:8000 --out $(OUT)/links.csv"
 
 # no news feed and no update check: nothing reaches the network; root (a container) must say so
 LAB_FLAGS := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \

@@ -12,14 +12,15 @@ column, never a traceback.
 - :mod:`toolkit.cli.publish`: ``release``, ``report``, ``extract``;
 - :mod:`toolkit.cli.summarise`: ``summarise`` (the study's answer);
 - :mod:`toolkit.cli.run`: ``run`` (the quarter);
-- :mod:`toolkit.cli.simulate`: ``simulate``.
+- :mod:`toolkit.cli.simulate`: ``simulate``;
+- :mod:`toolkit.cli.serve`: ``serve`` (the portal) and ``serve invite|add-release|audit``.
 """
 
 from __future__ import annotations
 
 import click
 
-from toolkit.cli import analyse, ingest, publish, run, simulate, summarise, survey
+from toolkit.cli import analyse, ingest, publish, run, serve, simulate, summarise, survey
 
 __all__ = ["main"]
 
@@ -47,6 +48,7 @@ for command in (
     publish.extract_cmd,
     summarise.summarise_cmd,
     run.run_cmd,
+    serve.serve_cmd,
 ):
     main.add_command(command)
 
