@@ -89,27 +89,14 @@ _SIZE = (
 )
 
 
-def _screens(driver, name: str, static: Path | None = None) -> None:
-    """At each width: no sideways scroll, and a full-page screenshot kept for a person to look at.
-
-    With ``static`` (the same report as ``oneonone report`` writes it), a page that scrolls sideways
-    must do so no more than the static report does at that width: the portal adds no overflow of its
-    own, and the report's own layout on phones is the report renderer's (issue 16 makes its tables
-    reflow; from then on the check is strict here too).
-    """
+def _screens(driver, name: str) -> None:
+    """At each width: no sideways scroll, and a full-page screenshot kept for a person to look at."""
     KEEP.mkdir(parents=True, exist_ok=True)
-    here = driver.current_url
     for width in WIDTHS:
         driver.set_window_size(width, 900)
-        allowed = width
-        if static is not None:
-            driver.get(static.resolve().as_uri())
-            allowed = max(width, driver.execute_script(_SIZE)["scroll"])
-            driver.get(here)
-        else:
-            driver.refresh()
+        driver.refresh()
         size = driver.execute_script(_SIZE)
-        assert size["inner"] == width and size["scroll"] <= allowed, (name, width, size, allowed)
+        assert size["inner"] == width and size["scroll"] <= width, (name, width, size)
         driver.set_window_size(width, min(size["height"] + 150, 9000))
         shot = KEEP / f"portal_{name}_{width}.png"
         driver.save_screenshot(str(shot))
@@ -127,35 +114,22 @@ def _serious(driver, source: str) -> list:
     return [v for v in result if v[1] in ("serious", "critical") or v[0] == "error"]
 
 
-def _axe(driver, name: str, static: Path | None = None) -> None:
-    """axe-core at phone and desktop widths: no serious or critical violation (with ``static``: none
-    that the static report does not have at that width, as in :func:`_screens`)."""
+def _axe(driver, name: str) -> None:
+    """axe-core at phone and desktop widths: no serious or critical violation."""
     if not AXE.exists():
         return  # make test fetches axe-core with npm; without npm the check is left out
     source = AXE.read_text(encoding="utf-8")
-    here = driver.current_url
     for width in (375, 1200):
         driver.set_window_size(width, 900)
-        known = []
-        if static is not None:
-            driver.get(static.resolve().as_uri())
-            known = _serious(driver, source)
-        driver.get(here)
-        bad = [v for v in _serious(driver, source) if v not in known]
+        driver.refresh()
+        bad = _serious(driver, source)
         assert bad == [], (name, width, bad)
 
 
 def test_sign_in_read_try_another_team_and_sign_out_in_chromium(
     browser, site, sample_release, sample_comments, survey, units, tmp_path
 ):
-    from toolkit.report import manager_report
     from toolkit.serve.app import COOKIE
-
-    static = tmp_path / "t01.html"
-    static.write_text(
-        manager_report(sample_release, survey, units, team="t01", wave=WAVE, comments=sample_comments),
-        encoding="utf-8",
-    )
 
     link = site.link("ann@example.org")
     with _Uvicorn(site.app) as base:
@@ -176,8 +150,8 @@ def test_sign_in_read_try_another_team_and_sign_out_in_chromium(
         ]
         org = rows[(rows["unit"] == "org") & (rows["measure"] == "depth:mean") & (rows["cut"] == "all")]
         assert f"{org['value'].item():.2f}" in browser.page_source
-        _screens(browser, "manager", static)
-        _axe(browser, "manager", static)
+        _screens(browser, "manager")
+        _axe(browser, "manager")
 
         for path in (
             f"/reports/{WAVE}/manager:t03",
@@ -209,12 +183,6 @@ def test_sign_in_read_try_another_team_and_sign_out_in_chromium(
 def test_leader_and_analyst_pages_on_every_screen(
     browser, site, sample_release, survey, units, tmp_path, email, audience, name, title
 ):
-    from toolkit.report import organisation_report
-
-    static = None
-    if audience == "analyst":  # the heatmap's layout is the report renderer's (see _screens)
-        static = tmp_path / "organisation.html"
-        static.write_text(organisation_report(sample_release, survey, units, wave=WAVE), encoding="utf-8")
     link = site.link(email)
     with _Uvicorn(site.app) as base:
         browser.delete_all_cookies()
@@ -222,5 +190,5 @@ def test_leader_and_analyst_pages_on_every_screen(
         assert browser.current_url == base + "/"
         browser.get(f"{base}/reports/{WAVE}/{audience}")
         assert title in _h1(browser)
-        _screens(browser, name, static)
-        _axe(browser, name, static)
+        _screens(browser, name)
+        _axe(browser, name)

@@ -1,4 +1,5 @@
-"""Reports rendered only from the release: one HTML file per manager, and the analyst's heatmap."""
+"""Reports rendered only from the release: one HTML file per manager, a leader's unit report, the
+analyst's heatmap (and the study summary, in :mod:`toolkit.report.summary`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from toolkit.report.manager import (
     write_manager_reports,
 )
 from toolkit.report.organisation import organisation_report, write_organisation_report
+from toolkit.report.unit import unit_report
 
 __all__ = [
     "DIRECTION",
@@ -23,6 +25,7 @@ __all__ = [
     "Reports",
     "manager_report",
     "organisation_report",
+    "unit_report",
     "weakest_constructs",
     "write_manager_reports",
     "write_organisation_report",

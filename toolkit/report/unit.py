@@ -23,8 +23,16 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.privacy.disclosure import load_policy
-from toolkit.report._common import environment, fmt_change, fmt_mean, fmt_pct, wave_before
-from toolkit.report._prompts import DIRECTION
+from toolkit.report._common import (
+    better_text,
+    environment,
+    fmt_change,
+    fmt_mean,
+    fmt_pct,
+    higher_is_better,
+    scale_range,
+    wave_before,
+)
 from toolkit.survey import Survey
 from toolkit.units import Units
 
@@ -114,14 +122,6 @@ def _values(col: pd.Series) -> list[str]:
     return [str(x) for x in col.tolist()]
 
 
-def _scale_range(survey: Survey, construct: str) -> tuple[float, float]:
-    con = survey.constructs.get(construct)
-    if con is None:
-        return 1.0, 5.0
-    codes = [c for c in survey.scale_of(con.items[0]).codes if isinstance(c, (int, float))]
-    return (float(min(codes)), float(max(codes))) if codes else (1.0, 5.0)
-
-
 def _comment_rows(comments: pd.DataFrame, audience: str, wave: str) -> pd.DataFrame:
     """The comment release rows the report may read: its audience's, of its wave."""
     if not isinstance(comments, pd.DataFrame) or not set(_COMMENT_COLUMNS) <= set(comments.columns):
@@ -204,7 +204,7 @@ class _View:
             out.append(
                 {
                     "label": self.survey.constructs[c].label,
-                    "better": "lower is better" if DIRECTION.get(c, 1) < 0 else "higher is better",
+                    "better": better_text(self.survey, c),
                     "mean": None if mean is None else fmt_mean(mean[0], md),
                     "n": None if mean is None else str(mean[1]),
                     "favourable": None if fav is None else fmt_pct(fav[0], self.pol["percent_decimals"]),
@@ -214,7 +214,7 @@ class _View:
         return out
 
     def heatmap(self) -> list[dict]:
-        ranges = {c: _scale_range(self.survey, c) for c in self.constructs}
+        ranges = {c: scale_range(self.survey, c) for c in self.constructs}
         body = []
         for u in self.below:
             cells = []
@@ -224,7 +224,11 @@ class _View:
                     cells.append({"text": "not shown", "cls": "suppressed", "title": "not shown"})
                     continue
                 lo, hi = ranges[c]
-                good = (hit[0] - lo) / (hi - lo) if DIRECTION.get(c, 1) > 0 else (hi - hit[0]) / (hi - lo)
+                good = (
+                    (hit[0] - lo) / (hi - lo)
+                    if higher_is_better(self.survey, c)
+                    else (hi - hit[0]) / (hi - lo)
+                )
                 b = sum(good >= x for x in _BINS)
                 cells.append(
                     {
@@ -339,7 +343,7 @@ class _View:
                 constructs=[
                     {
                         "label": self.survey.constructs[c].label,
-                        "better": "lower is better" if DIRECTION.get(c, 1) < 0 else "higher is better",
+                        "better": better_text(self.survey, c),
                     }
                     for c in self.constructs
                 ],
