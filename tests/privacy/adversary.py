@@ -1,180 +1,1562 @@
-r"""An integer-programming adversary against the release table.
+r"""An integer-programming adversary against the release table (:func:`toolkit.release`).
 
-It takes everything one audience can see (its rows of every wave asked for), the units table, and
-who answered in which team with which demographics and reported 1:1 cadence (and, to be strong, who
-has a score), so it uses the means of the demographic and the cadence cuts alike, and models
-each respondent's score on one construct in each wave as an unknown on the scale's grid: with
-:math:`k` items of which at least :math:`m` must be valid, the score is a multiple of :math:`1/L`,
-:math:`L = \operatorname{lcm}(m, \dots, k)`, so :math:`t_i = L s_i` is an integer in
-:math:`[L \cdot lo, L \cdot hi]`. Every published ``<construct>:mean`` of a group :math:`G` with
-:math:`n` respondents, shown as :math:`v` rounded to :math:`d` decimals, gives
+The adversary sees everything published to the audiences it is given (a manager, a leader, or
+all managers of a department together with its leader), for one or several waves, and solves
+for every respondent's answers. It is the test of the privacy rule of ``DESIGN.md`` section 7:
+given everything an audience (or the audiences of one department together) can see, no
+respondent's construct score or answer may be pinned down.
 
-.. math:: L n (v - h) \le \sum_{i \in G} t_i \le L n (v + h), \qquad h = \tfrac12 10^{-d}.
+What the attacker knows
+-----------------------
+- the units table (who reports to which unit);
+- every respondent's wave, team, demographic answers (items of role ``demographic``) and reported
+  1:1 cadence (role ``cadence``): so every published group's membership and size is known, and
+  the cadence shares and cadence cuts are sums over known sets;
+- for every item, whether each respondent gave a valid answer, answered "does not apply" (a
+  not-applicable code of the scale), or left it blank (so who has a construct score, with how
+  many valid items, is known);
+- every row of the release that the audiences see, as shown (rounded).
 
-(``<construct>:change`` rows are differences of shown means and add nothing.) For every respondent
-it minimises and maximises :math:`t_i` with :func:`scipy.optimize.milp`. A respondent is *singled
-out* when their feasible range is narrower than one scale point and differs from the range of
-another member of the smallest published group that contains them; a narrow range shared by the
-whole group is a *group disclosure* (a unanimous or near-unanimous group), counted, not failed.
+What the attacker does not know, and solves for: the value of every valid answer to the items
+of the constructs, and every answer to the meeting-length item (role ``meeting_length``).
+
+The model
+---------
+Unknowns are one binary :math:`x_{rjc}` per respondent :math:`r`, item :math:`j` they answered
+validly, and code :math:`c` of the item's scale, with :math:`\sum_c x_{rjc} = 1`. Every release
+row is a linear constraint within the rounding interval of the decimals shown (half a unit of
+the last decimal either side, widened by :math:`10^{-9}` relative so that the true answers are
+always feasible; numpy rounds half to even, so both ends are included):
+
+- ``<construct>:mean`` of a group :math:`G` (the unit's respondents in the wave and cut who
+  have a score): :math:`\sum_{r \in G} \frac{1}{k_r} \sum_j \sum_c \kappa_{jc} x_{rjc}`, with
+  :math:`k_r` the respondent's number of valid items and :math:`\kappa_{jc}` the keyed value
+  (reverse-keyed items reversed), times :math:`L = \operatorname{lcm}(k_r)` so that every
+  coefficient is an integer; the bounds are :math:`L n (v \mp h)`, rounded inwards to integers;
+- ``<construct>:favourable``: :math:`100 \sum_{r,j} \sum_{c\ \text{favourable}} x_{rjc} / \sum_r k_r`;
+- ``<construct>:change``: the difference of the two shown means. When both means are shown it
+  is only checked; when one is shown it gives the other's shown value (a mean row); when neither,
+  :math:`\bar s_w - \bar s_{w-1} \in [v - 2h, v + 2h]`;
+- ``<item>:mean``: the mean of the raw valid codes (not keyed);
+- ``<item>:share:<code>``: :math:`100\,\#\{c\} / \#\text{answered}` (not-applicable codes count
+  as answered); a not-applicable share, the cadence shares, ``responses`` and ``response_rate``
+  involve known counts only and are checked.
+
+The measure kinds are the table :data:`MEASURES`; a measure the adversary does not know raises
+:class:`UnknownMeasure`. The true answers are checked against every row first: a row they
+violate, or an infeasible model, raises :class:`AdversaryError` naming the row (a bug in the
+release or here).
+
+Respondents with the same signature (wave, the set of published groups holding them, the
+pattern of valid / not-applicable / blank answers) are exchangeable: they become one *class*
+with integer counts :math:`y_{qjc} = \sum_{r \in q} x_{rjc} \in [0, |q|]` (exact, because every
+constraint is a sum over whole classes). A class of one is an individual. For a class of several
+members whose true scores lie within one scale point, one *representative* member gets binaries
+:math:`z_{qjc} \le y_{qjc}`, so that a member's score range is modelled exactly; by
+exchangeability each member's range holds the true score of every member.
+
+Constructs never share a constraint (nor does meeting length), so each is attacked on its own;
+waves are attacked together only when a change row links them.
+
+Singled out
+-----------
+- *score*: respondent :math:`i`'s feasible construct-score range is narrower than one scale point,
+  and in the smallest published group (of that construct and wave, in the view) holding :math:`i`
+  some other member's feasible range is not inside :math:`i`'s range;
+- *answer*: one of :math:`i`'s answers is pinned to one code, while some other member of the
+  smallest published group holding :math:`i` for that item (its mean or shares, or the construct's
+  mean) is not pinned to that same code (a member who answered "does not apply" or left it blank
+  is not).
+
+A narrow range or a pinned answer shared by the whole smallest group is a *group disclosure* (a
+unanimous group): counted, not failed. The members of a class of several can at most be pinned
+together (all forced to their common true code); each member is then one finding.
+
+Solving (:func:`scipy.optimize.milp`, HiGHS): the true answers and a few MILP solutions under
+random objectives are certificates of achievable values (a score whose observed values span a
+scale point, or an answer seen with another code, is not disclosed); batch solves push the
+undecided quantities apart; then each remaining quantity gets its LP relaxation (a narrow LP
+range or an LP minimum above :math:`|q| - 1` is already a proof) and, only if needed, exact MILP
+minima and maxima. A solve that hits its time limit is recorded in :attr:`Attack.timeouts`,
+never read as safe.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
+from scipy.sparse import hstack as sparse_hstack
 
-from toolkit.scoring import score
+from toolkit.disclosure import load_policy
+
+__all__ = ["MEASURES", "AdversaryError", "Attack", "Finding", "UnknownMeasure", "attack"]
+
+_REL = 1e-9  # relative widening of every rounding interval
+_EPS = 1e-6  # tolerance of LP-based proofs
+_SMALL = (20, 100)  # groups of at most this many respondents form the first relaxations
+_ROUND_CAPS = (15,)  # classes in the local searches of the first phase
+_DECIDE_CAPS = (30, 90)  # classes in the local searches for one quantity
+_WALK = (60, 8)  # steps of the walk of moves, and steps without progress before it stops
+
+
+class AdversaryError(AssertionError):
+    """The published rows contradict the true answers, or the model is infeasible."""
+
+
+class UnknownMeasure(ValueError):
+    """A release row has a measure the adversary cannot model (add it to :data:`MEASURES`)."""
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One respondent whose construct score or answer the adversary pins down."""
+
+    wave: str
+    respondent: str
+    team: str
+    target: str  # construct id (kind "score") or item id (kind "answer")
+    kind: str  # "score" or "answer"
+    low: float | str  # feasible range of the score, or the pinned code
+    high: float | str
+    true: float | str  # the true score or code
+    group: str  # the smallest published group holding the respondent: "wave unit cut (n=..)"
+    class_size: int = 1  # > 1: exchangeable respondents pinned together
+
+    def __str__(self) -> str:
+        if self.kind == "score":
+            what = f"{self.target} score in [{self.low:.3f}, {self.high:.3f}] (true {self.true:.3f})"
+        else:
+            what = f"{self.target} = {self.low} (true {self.true})"
+        together = f", pinned together with {self.class_size - 1} others" if self.class_size > 1 else ""
+        return f"{self.wave} {self.respondent} ({self.team}): {what}; smallest group {self.group}{together}"
 
 
 @dataclass
 class Attack:
-    """What the adversary learnt about one construct for one audience."""
+    """What was attacked and what was found."""
 
-    audience: str
-    construct: str
-    respondents: int
-    constrained: int
-    singled_out: list = field(default_factory=list)  # (wave, respondent, low, high)
-    group_disclosures: int = 0  # respondents whose narrow range their whole smallest group shares
-    groups_disclosed: int = 0
-    solves: int = 0
-    timeouts: int = 0
+    audiences: tuple[str, ...]
+    waves: tuple[str, ...]
+    rows: int = 0  # distinct published rows used (and checked)
+    respondents: int = 0  # response rows in at least one published group
+    unknowns: int = 0  # integer variables over all models
+    classes: int = 0  # exchangeable classes (individuals included)
+    constraints: int = 0  # rows of the models (release rows, class sums)
+    models: int = 0
+    lp_solves: int = 0
+    milp_solves: int = 0
+    seconds: float = 0.0
+    timeouts: list[str] = field(default_factory=list)
+    singled_out: list[Finding] = field(default_factory=list)
+    group_disclosures: list[Finding] = field(default_factory=list)
 
-    def summary(self) -> str:
-        return (
-            f"{self.audience} {self.construct}: {self.respondents} respondents, {self.constrained} in a "
-            f"published group, singled out {len(self.singled_out)}, group disclosures "
-            f"{self.group_disclosures} in {self.groups_disclosed} groups ({self.solves} MILP solves)"
+    @property
+    def solves(self) -> int:
+        return self.lp_solves + self.milp_solves
+
+    def summary(self, examples: int = 3) -> str:
+        head = (
+            f"{'+'.join(self.audiences)} {','.join(self.waves)}: {self.rows} rows, {self.respondents} "
+            f"respondents, {self.unknowns} unknowns in {self.classes} classes ({self.models} models), "
+            f"{self.lp_solves} LP + {self.milp_solves} MILP solves, {self.seconds:.1f} s; "
+            f"singled out {len(self.singled_out)}, group disclosures {len(self.group_disclosures)}, "
+            f"timeouts {len(self.timeouts)}"
+        )
+        lines = [head] + [f"  singled out: {f}" for f in self.singled_out[:examples]]
+        lines += [f"  timeout: {t}" for t in self.timeouts[:examples]]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- knowledge
+
+
+def _text(col: pd.Series) -> np.ndarray:
+    """A column as text codes (``None`` = blank); integer codes as ``"3"``, not ``"3.0"``."""
+    out = np.empty(len(col), dtype=object)
+    for i, v in enumerate(col.astype("object").tolist()):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            out[i] = None
+        elif isinstance(v, float) and v.is_integer():
+            out[i] = str(int(v))
+        else:
+            out[i] = str(v)
+    return out
+
+
+class _Family:
+    """The items of one construct (or the meeting-length item) as the attacker sees them."""
+
+    def __init__(self, survey, target: str, items: list[str], responses: pd.DataFrame, construct=None):
+        self.target, self.items, self.construct = target, items, construct
+        self.name = target
+        R, J = len(responses), len(items)
+        self.codes, self.na, self.keyed, self.raw, self.fav = [], [], [], [], []
+        self.state = np.zeros((R, J), np.uint8)  # 0 blank, 1 valid, 2 not applicable
+        self.truth = np.full((R, J), -1, np.int64)  # code index of a valid answer
+        self.na_code = np.full((R, J), None, dtype=object)
+        for j, item_id in enumerate(items):
+            item = survey.item(item_id)
+            scale = survey.scales[item.scale]
+            codes, na = list(scale.codes), list(scale.na_codes)
+            self.codes.append(codes)
+            self.na.append(na)
+            col = responses[item_id]
+            text = _text(col)
+            pos = {str(c): i for i, c in enumerate(codes)}
+            nas = {str(c) for c in na}
+            for r, t in enumerate(text):
+                if t is None:
+                    continue
+                if t in pos:
+                    self.state[r, j] = 1
+                    self.truth[r, j] = pos[t]
+                elif t in nas:
+                    self.state[r, j] = 2
+                    self.na_code[r, j] = t
+                else:
+                    raise ValueError(f"column {item_id!r} holds {t!r}, not a code of scale {scale.name!r}")
+            if scale.kind == "ordinal":
+                vals = np.asarray(codes, dtype=np.int64)
+                lo, hi = int(vals.min()), int(vals.max())
+                keyed = lo + hi - vals if item.reverse else vals
+                self.raw.append(vals)
+                self.keyed.append(keyed)
+                self.fav.append(np.isin(keyed, np.asarray(scale.favourable, dtype=np.int64)))
+            else:
+                self.raw.append(None)
+                self.keyed.append(None)
+                self.fav.append(None)
+        self.valid = self.state == 1
+        self.answered = self.state > 0
+        self.k = self.valid.sum(1)
+        if construct is not None:
+            self.scored = self.k >= max(construct.min_valid, 1)
+            T = np.zeros(R, np.int64)
+            for j in range(J):
+                ok = self.valid[:, j]
+                T[ok] += self.keyed[j][self.truth[ok, j]]
+            self.T = T
+        else:
+            self.scored = np.zeros(R, bool)
+            self.T = np.zeros(R, np.int64)
+
+
+class _Knowledge:
+    """Who answered, where, with which known answers; published groups as masks."""
+
+    def __init__(self, responses: pd.DataFrame, survey, units: pd.DataFrame):
+        for col in ("respondent", "wave", "team"):
+            if col not in responses.columns:
+                raise ValueError(f"responses has no column {col!r}")
+        r = responses.reset_index(drop=True)
+        self.responses, self.survey = r, survey
+        self.wave = r["wave"].astype("str").to_numpy(dtype=object)
+        self.rid = r["respondent"].astype("str").to_numpy(dtype=object)
+        team = r["team"].astype("str").to_numpy(dtype=object)
+        self.team = team
+        self.team_names, self.team_ix = np.unique(team.astype(str), return_inverse=True)
+        names = units["unit"].astype("str").tolist()
+        parents = [None if pd.isna(p) or p == "" else str(p) for p in units["parent"]]
+        parent = dict(zip(names, parents, strict=True))
+        self.unit_order = {u: i for i, u in enumerate(names)}
+        # unit -> bool over team_names: teams in its subtree
+        self._teams_in: dict[str, np.ndarray] = {u: np.zeros(len(self.team_names), bool) for u in names}
+        for t_i, t in enumerate(self.team_names):
+            cur, seen = t, set()
+            if cur not in parent:
+                raise ValueError(f"responses name team {t!r}, which is not a unit of units")
+            while cur is not None and cur not in seen:
+                seen.add(cur)
+                self._teams_in[cur][t_i] = True
+                cur = parent[cur]
+        self.known: dict[str, np.ndarray] = {}
+        for role in ("demographic", "cadence"):
+            for item in survey.items_with_role(role):
+                if item.id in r.columns:
+                    col = r[item.id].astype("object")
+                    self.known[item.id] = _text(col)
+        self.waves = sorted(pd.unique(self.wave).tolist())
+        self._groups: dict[tuple, np.ndarray] = {}
+        self._families: dict[str, _Family] = {}
+        self.item_construct = {i: c for c, con in survey.constructs.items() for i in con.items}
+
+    def group(self, wave: str, unit: str, cut: str) -> np.ndarray:
+        key = (wave, unit, cut)
+        if key not in self._groups:
+            if unit not in self._teams_in:
+                raise ValueError(f"the release names unit {unit!r}, which is not in units")
+            mask = (self.wave == wave) & self._teams_in[unit][self.team_ix]
+            if cut != "all":
+                item, _, code = cut.partition("=")
+                if item not in self.known:
+                    raise UnknownMeasure(f"cut {cut!r}: the adversary knows no answers to {item!r}")
+                ans = self.known[item]
+                mask &= (ans == None) if code == "<missing>" else (ans == code)  # noqa: E711
+            self._groups[key] = mask
+        return self._groups[key]
+
+    def family(self, target: str) -> _Family:
+        if target not in self._families:
+            survey = self.survey
+            if target in survey.constructs:
+                con = survey.constructs[target]
+                fam = _Family(survey, target, list(con.items), self.responses, construct=con)
+            else:
+                fam = _Family(survey, target, [target], self.responses)
+            self._families[target] = fam
+        return self._families[target]
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+@dataclass
+class _Lin:
+    """One linear constraint lb <= sum of terms <= ub over the answers of one family."""
+
+    label: str
+    waves: tuple[str, ...]
+    groups: list[tuple]  # base group keys (wave, unit, cut) whose members it sums over
+    terms: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]  # (item j, rows, mult per row, coef per code)
+    lb: int
+    ub: int
+    kind: str  # "score" (construct mean/favourable), "item" (item mean/share), "link" (change)
+    item: int = -1  # the item of an "item" row
+    members: np.ndarray | None = None  # rows of the published group (for the singled-out rule)
+    n: int = 0
+
+
+def _ibounds(lo: float, hi: float) -> tuple[int, int]:
+    """The integers in [lo, hi], widened by a hair (relative) so the truth is always inside."""
+    return (
+        math.ceil(lo - _REL * max(1.0, abs(lo))),
+        math.floor(hi + _REL * max(1.0, abs(hi))),
+    )
+
+
+@dataclass(frozen=True)
+class _Row:
+    wave: str
+    unit: str
+    cut: str
+    measure: str
+    value: float
+    n: int
+
+    def __str__(self) -> str:
+        return f"{self.wave} {self.unit} {self.cut} {self.measure}={self.value:g} (n={self.n})"
+
+
+class _Builder:
+    """Turns release rows into checks and per-family constraints."""
+
+    def __init__(self, know: _Knowledge, policy: dict, shown: dict, wave_order: list[str]):
+        self.know, self.pol, self.shown, self.wave_order = know, policy, shown, wave_order
+        self.h = 0.5 * 10.0 ** (-policy["mean_decimals"])
+        self.hp = 0.5 * 10.0 ** (-policy["percent_decimals"])
+        self.lins: dict[str, list[_Lin]] = {}
+        self.checked = 0
+
+    # -- helpers
+    def fail(self, row: _Row, why: str):
+        raise AdversaryError(f"release row {row}: {why}")
+
+    def check_n(self, row: _Row, count: int, what: str):
+        if count != row.n:
+            self.fail(row, f"the attacker counts {count} {what}, the release says n={row.n}")
+
+    def add(self, fam: _Family, lin: _Lin):
+        self.lins.setdefault(fam.target, []).append(lin)
+
+    def mean_lin(self, row: _Row, fam: _Family, value: float, label: str) -> _Lin:
+        """A construct mean of group (row.wave, row.unit, row.cut) shown as ``value``."""
+        g = self.know.group(row.wave, row.unit, row.cut)
+        members = np.flatnonzero(g & fam.scored)
+        n = len(members)
+        L = math.lcm(*np.unique(fam.k[members]).tolist()) if n else 1
+        terms = []
+        for j in range(len(fam.items)):
+            rows = members[fam.valid[members, j]]
+            terms.append((j, rows, L // fam.k[rows], fam.keyed[j]))
+        lb, ub = _ibounds(L * n * (value - self.h), L * n * (value + self.h))
+        return _Lin(
+            label, (row.wave,), [(row.wave, row.unit, row.cut)], terms, lb, ub, "score", -1, members, n
         )
 
 
-def _subtree_teams(units: pd.DataFrame) -> dict[str, set[str]]:
-    parent = dict(zip(units["unit"].astype(str), units["parent"].astype("str"), strict=True))
-    kind = dict(zip(units["unit"].astype(str), units["kind"].astype(str), strict=True))
-    out: dict[str, set[str]] = {u: set() for u in parent}
-    for u in parent:
-        if kind[u] != "team":
+def _construct_mean(b: _Builder, row: _Row, target: str, rest: tuple):
+    fam = b.know.family(target)
+    lin = b.mean_lin(row, fam, row.value, str(row))
+    b.check_n(row, lin.n, f"respondents with a {target} score")
+    b.add(fam, lin)
+
+
+def _construct_favourable(b: _Builder, row: _Row, target: str, rest: tuple):
+    fam = b.know.family(target)
+    g = b.know.group(row.wave, row.unit, row.cut)
+    members = np.flatnonzero(g & fam.scored)
+    b.check_n(row, len(members), f"respondents with a {target} score")
+    if any(f is None for f in fam.fav):
+        b.fail(row, f"{target} has an item whose scale has no favourable codes")
+    M = int(fam.k[members].sum())
+    terms = []
+    for j in range(len(fam.items)):
+        rows = members[fam.valid[members, j]]
+        terms.append((j, rows, np.ones(len(rows), np.int64), fam.fav[j].astype(np.int64)))
+    lb, ub = _ibounds(M * (row.value - b.hp) / 100, M * (row.value + b.hp) / 100)
+    b.add(
+        fam,
+        _Lin(
+            str(row),
+            (row.wave,),
+            [(row.wave, row.unit, row.cut)],
+            terms,
+            lb,
+            ub,
+            "score",
+            -1,
+            members,
+            len(members),
+        ),
+    )
+
+
+def _construct_change(b: _Builder, row: _Row, target: str, rest: tuple):
+    """The shown mean minus the previous wave's shown mean (of the same unit and cut)."""
+    fam = b.know.family(target)
+    cur_members = np.flatnonzero(b.know.group(row.wave, row.unit, row.cut) & fam.scored)
+    b.check_n(row, len(cur_members), f"respondents with a {target} score")
+    at = b.wave_order.index(row.wave)
+    if at == 0:
+        b.fail(row, "a change in the first wave")
+    prev = b.wave_order[at - 1]
+    mkey = f"{target}:mean"
+    cur_v = b.shown.get((row.wave, row.unit, row.cut, mkey))
+    prev_v = b.shown.get((prev, row.unit, row.cut, mkey))
+    md = b.pol["mean_decimals"]
+    if cur_v is not None and prev_v is not None:  # adds nothing: check it
+        if abs(round(cur_v - prev_v, md) - row.value) > 0.5 * 10.0**-md:
+            b.fail(row, f"the shown means {cur_v} and {prev_v} differ by {cur_v - prev_v:.6g}")
+        return
+    if prev not in b.know.waves:  # the previous wave is not attacked: nothing about this one
+        return
+    prev_row = _Row(prev, row.unit, row.cut, mkey, float("nan"), 0)
+    if cur_v is not None:  # the previous shown mean follows exactly
+        b.add(fam, b.mean_lin(prev_row, fam, round(cur_v - row.value, md), f"{row} (previous mean)"))
+        return
+    cur_row = _Row(row.wave, row.unit, row.cut, mkey, float("nan"), row.n)
+    if prev_v is not None:
+        b.add(fam, b.mean_lin(cur_row, fam, round(prev_v + row.value, md), f"{row} (current mean)"))
+        return
+    # neither mean shown: cur - prev in [v - 2h, v + 2h]
+    a = b.mean_lin(cur_row, fam, 0.0, "")
+    p = b.mean_lin(prev_row, fam, 0.0, "")
+    n1, n0 = a.n, p.n
+    if not n1 or not n0:
+        return
+    L1 = math.lcm(*np.unique(fam.k[a.members]).tolist())
+    L0 = math.lcm(*np.unique(fam.k[p.members]).tolist())
+    # n0*L0 * (L1 sum_cur) - n1*L1 * (L0 sum_prev) over L1*L0*n1*n0
+    terms = [(j, r, m * (n0 * L0), c) for j, r, m, c in a.terms]
+    terms += [(j, r, -m * (n1 * L1), c) for j, r, m, c in p.terms]
+    D = L1 * L0 * n1 * n0
+    lb, ub = _ibounds(D * (row.value - 2 * b.h), D * (row.value + 2 * b.h))
+    b.add(fam, _Lin(str(row), (row.wave, prev), a.groups + p.groups, terms, lb, ub, "link"))
+
+
+def _item_mean(b: _Builder, row: _Row, target: str, rest: tuple):
+    construct = b.know.item_construct.get(target)
+    if construct is None:
+        raise UnknownMeasure(f"measure {row.measure!r}: {target!r} is not an item of a construct")
+    fam = b.know.family(construct)
+    j = fam.items.index(target)
+    members = np.flatnonzero(b.know.group(row.wave, row.unit, row.cut) & fam.valid[:, j])
+    b.check_n(row, len(members), f"valid answers to {target}")
+    n = len(members)
+    lb, ub = _ibounds(n * (row.value - b.h), n * (row.value + b.h))
+    terms = [(j, members, np.ones(n, np.int64), fam.raw[j])]
+    b.add(
+        fam,
+        _Lin(str(row), (row.wave,), [(row.wave, row.unit, row.cut)], terms, lb, ub, "item", j, members, n),
+    )
+
+
+def _share(b: _Builder, row: _Row, target: str, rest: tuple):
+    code = rest[0]
+    g = b.know.group(row.wave, row.unit, row.cut)
+    if target in b.know.known:  # a known item (cadence, a demographic): a check
+        ans = b.know.known[target]
+        answered = int((g & (ans != None)).sum())  # noqa: E711
+        b.check_n(row, answered, f"answers to {target}")
+        count = int((g & (ans == code)).sum())
+        if abs(100 * count / answered - row.value) > b.hp * (1 + _REL) + _REL:
+            b.fail(row, f"{count} of {answered} answered {code!r}")
+        b.checked += 1
+        return
+    construct = b.know.item_construct.get(target)
+    role = b.know.survey.item(target).role if target in {i.id for i in b.know.survey.items} else None
+    if construct is None and role != "meeting_length":
+        raise UnknownMeasure(f"measure {row.measure!r}: the adversary does not model answers to {target!r}")
+    fam = b.know.family(construct if construct is not None else target)
+    j = fam.items.index(target)
+    members = np.flatnonzero(g & fam.answered[:, j])
+    b.check_n(row, len(members), f"answers to {target}")
+    n = len(members)
+    if code in {str(c) for c in fam.na[j]}:  # a not-applicable share: known
+        count = int((fam.na_code[members, j] == code).sum())
+        if abs(100 * count / n - row.value) > b.hp * (1 + _REL) + _REL:
+            b.fail(row, f"{count} of {n} answered {code!r}")
+        b.checked += 1
+        return
+    pos = [str(c) for c in fam.codes[j]]
+    if code not in pos:
+        b.fail(row, f"{code!r} is not a code of {target}")
+    rows = members[fam.valid[members, j]]
+    coef = np.zeros(len(pos), np.int64)
+    coef[pos.index(code)] = 1
+    lb, ub = _ibounds(n * (row.value - b.hp) / 100, n * (row.value + b.hp) / 100)
+    terms = [(j, rows, np.ones(len(rows), np.int64), coef)]
+    b.add(
+        fam,
+        _Lin(str(row), (row.wave,), [(row.wave, row.unit, row.cut)], terms, lb, ub, "item", j, members, n),
+    )
+
+
+def _responses(b: _Builder, row: _Row, target: str, rest: tuple):
+    count = int(b.know.group(row.wave, row.unit, row.cut).sum())
+    b.check_n(row, count, "respondents")
+    if row.value != count:
+        b.fail(row, f"the attacker counts {count} respondents")
+    b.checked += 1
+
+
+def _response_rate(b: _Builder, row: _Row, target: str, rest: tuple):
+    count = int(b.know.group(row.wave, row.unit, row.cut).sum())
+    if row.n <= 0 or abs(100 * count / row.n - row.value) > b.hp * (1 + _REL) + _REL:
+        b.fail(row, f"the attacker counts {count} respondents")
+    b.checked += 1
+
+
+#: How each measure kind becomes constraints or checks: ``(target type, kind) -> handler``. The
+#: target type is ``construct``, ``item`` or ``-`` (no target); ``kind`` is the text after the
+#: target (``mean``, ``favourable``, ``change``, ``share``), or the whole measure without a target.
+#: Add a row here for a new measure kind.
+MEASURES: dict[tuple[str, str], Callable] = {
+    ("-", "responses"): _responses,
+    ("-", "response_rate"): _response_rate,
+    ("construct", "mean"): _construct_mean,
+    ("construct", "favourable"): _construct_favourable,
+    ("construct", "change"): _construct_change,
+    ("item", "mean"): _item_mean,
+    ("item", "share"): _share,
+}
+
+
+def _parse(measure: str, survey, item_ids: set[str]) -> tuple[tuple[str, str], str, tuple]:
+    parts = measure.split(":")
+    if len(parts) == 1:
+        return ("-", measure), "", ()
+    target, kind, rest = parts[0], parts[1], tuple(parts[2:])
+    kind_of = "construct" if target in survey.constructs else "item" if target in item_ids else "?"
+    return (kind_of, kind), target, rest
+
+
+# --------------------------------------------------------------------------- the model of one family
+
+
+class _Model:
+    """Classes, variables and constraints of one family over some waves."""
+
+    def __init__(self, fam: _Family, lins: list[_Lin], know: _Knowledge):
+        self.fam, self.lins = fam, lins
+        J = len(fam.items)
+        keys = sorted({g for lin in lins for g in lin.groups})
+        self.group_keys = keys
+        masks = np.column_stack([know.group(*k) for k in keys])
+        has_unknown = fam.valid.any(1)
+        cand = np.flatnonzero(masks.any(1) & has_unknown)
+        self.rows = cand
+        wave_code = np.searchsorted(np.array(know.waves, dtype=object), know.wave[cand]).astype(np.uint8)
+        sig = np.column_stack([wave_code[:, None], fam.state[cand], np.packbits(masks[cand], axis=1)])
+        _, first, inv, size = np.unique(
+            sig, axis=0, return_index=True, return_inverse=True, return_counts=True
+        )
+        inv = inv.ravel()
+        order = np.argsort(first, kind="stable")  # classes in order of their first row: deterministic
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        self.class_of_row = np.full(len(fam.k), -1, np.int64)
+        self.class_of_row[cand] = rank[inv]
+        Q = len(order)
+        self.size = size[order]
+        self.members = [[] for _ in range(Q)]
+        for r in cand:
+            self.members[self.class_of_row[r]].append(r)
+        self.members = [np.array(m, dtype=np.int64) for m in self.members]
+        self.first = np.array([m[0] for m in self.members], dtype=np.int64)
+        self.Q = Q
+        self.in_group = masks[self.first] if Q else np.zeros((0, len(keys)), bool)
+        self.group_index = {k: i for i, k in enumerate(keys)}
+        # variables: y[q, j, c] for valid items; z[q, j, c] for representatives
+        ncode = [len(c) for c in fam.codes]
+        self.y_off = np.full((Q, J), -1, np.int64)
+        self.z_off = np.full((Q, J), -1, np.int64)
+        nv = 0
+        for q in range(Q):
+            for j in range(J):
+                if fam.valid[self.first[q], j]:
+                    self.y_off[q, j] = nv
+                    nv += ncode[j]
+        span = np.zeros(Q, np.float64)
+        if fam.construct is not None:
+            for q in range(Q):
+                if self.size[q] > 1 and fam.scored[self.first[q]]:
+                    s = fam.T[self.members[q]] / fam.k[self.first[q]]
+                    span[q] = s.max() - s.min()
+        self.rep = (
+            (self.size > 1) & fam.scored[self.first] & (span < 1)
+            if fam.construct is not None
+            else np.zeros(Q, bool)
+        )
+        for q in np.flatnonzero(self.rep):
+            for j in range(J):
+                if self.y_off[q, j] >= 0:
+                    self.z_off[q, j] = nv
+                    nv += ncode[j]
+        self.nv = nv
+        self.var_class = np.zeros(nv, np.int64)
+        self.var_item = np.zeros(nv, np.int64)
+        self.var_code = np.zeros(nv, np.int64)
+        self.var_ncode = np.zeros(nv, np.int64)
+        is_y = np.zeros(nv, bool)
+        twin = np.full(nv, -1, np.int64)
+        for q in range(Q):
+            for j in range(J):
+                for off in (self.y_off[q, j], self.z_off[q, j]):
+                    if off >= 0:
+                        sl_ = slice(off, off + ncode[j])
+                        self.var_class[sl_], self.var_item[sl_] = q, j
+                        self.var_code[sl_] = np.arange(ncode[j])
+                        self.var_ncode[sl_] = ncode[j]
+                is_y[self.y_off[q, j] : self.y_off[q, j] + ncode[j]] = self.y_off[q, j] >= 0
+                if self.z_off[q, j] >= 0:
+                    twin[self.y_off[q, j] : self.y_off[q, j] + ncode[j]] = (
+                        np.arange(ncode[j]) + self.z_off[q, j]
+                    )
+        self.y_var = np.flatnonzero(is_y)
+        self.y_twin = twin[self.y_var]
+        self.z_var = np.flatnonzero(~is_y)
+        ub = np.zeros(nv)
+        for q in range(Q):
+            for j in range(J):
+                if self.y_off[q, j] >= 0:
+                    ub[self.y_off[q, j] : self.y_off[q, j] + ncode[j]] = self.size[q]
+                if self.z_off[q, j] >= 0:
+                    ub[self.z_off[q, j] : self.z_off[q, j] + ncode[j]] = 1
+        self.ub = ub
+        # constraint rows
+        ri, ci, dv, lb, ubs, labels, row_n = [], [], [], [], [], [], []
+        nrow = 0
+        for lin in lins:
+            for j, rows, mult, coef in lin.terms:
+                if not len(rows):
+                    continue
+                cls = self.class_of_row[rows]
+                if (cls < 0).any():
+                    raise AdversaryError(f"{lin.label}: a member outside every class")
+                uq, at, cnt = np.unique(cls, return_index=True, return_counts=True)
+                if (cnt != self.size[uq]).any():
+                    raise AdversaryError(f"{lin.label}: a class split by the group (signature bug)")
+                m = mult[at]
+                for q, mq in zip(uq.tolist(), m.tolist(), strict=True):
+                    off = self.y_off[q, j]
+                    nz = np.flatnonzero(coef)
+                    ri += [nrow] * len(nz)
+                    ci += (off + nz).tolist()
+                    dv += (mq * coef[nz]).tolist()
+            lb.append(lin.lb)
+            ubs.append(lin.ub)
+            labels.append(lin.label)
+            row_n.append(lin.n if lin.kind != "link" else 1 << 30)
+            nrow += 1
+        self.n_release = nrow
+        for q in range(Q):  # class sums
+            for j in range(J):
+                if self.y_off[q, j] >= 0:
+                    ri += [nrow] * ncode[j]
+                    ci += list(range(self.y_off[q, j], self.y_off[q, j] + ncode[j]))
+                    dv += [1] * ncode[j]
+                    lb.append(self.size[q])
+                    ubs.append(self.size[q])
+                    labels.append(f"class {q} item {fam.items[j]}")
+                    nrow += 1
+                if self.z_off[q, j] >= 0:
+                    ri += [nrow] * ncode[j]
+                    ci += list(range(self.z_off[q, j], self.z_off[q, j] + ncode[j]))
+                    dv += [1] * ncode[j]
+                    lb.append(1)
+                    ubs.append(1)
+                    labels.append(f"representative of class {q} item {fam.items[j]}")
+                    nrow += 1
+                    for c in range(ncode[j]):  # z <= y
+                        ri += [nrow, nrow]
+                        ci += [self.z_off[q, j] + c, self.y_off[q, j] + c]
+                        dv += [1, -1]
+                        lb.append(-np.inf)
+                        ubs.append(0)
+                        labels.append("z <= y")
+                        nrow += 1
+        self.A = csr_matrix((np.asarray(dv, float), (ri, ci)), shape=(nrow, nv))
+        self.Acsc = self.A.tocsc()
+        self.row_n = np.asarray(row_n, np.int64)
+        self.row_class = np.full(nrow, -1, np.int64)
+        self.row_class[self.n_release :] = (
+            self.var_class[self.A[self.n_release :].indices[self.A[self.n_release :].indptr[:-1]]]
+            if nrow > self.n_release
+            else []
+        )
+        self.row_hash = np.random.default_rng(7).integers(1, 2**31, size=nrow)
+        self.lb, self.ubr, self.labels = np.asarray(lb, float), np.asarray(ubs, float), labels
+        # the truth
+        x = np.zeros(nv)
+        for q in range(Q):
+            for j in range(J):
+                if self.y_off[q, j] >= 0:
+                    np.add.at(x, self.y_off[q, j] + fam.truth[self.members[q], j], 1)
+                if self.z_off[q, j] >= 0:
+                    x[self.z_off[q, j] + fam.truth[self.first[q], j]] = 1
+        self.truth = x
+        ax = self.A @ x
+        self.ax_truth = ax
+        bad = np.flatnonzero((ax < self.lb - 1e-9) | (ax > self.ubr + 1e-9))
+        if len(bad):
+            i = bad[0]
+            raise AdversaryError(
+                f"the true answers violate {self.labels[i]}: "
+                f"{ax[i]:g} not in [{self.lb[i]:g}, {self.ubr[i]:g}]"
+            )
+        self._quantities()
+
+    def _quantities(self):
+        fam, Q, J = self.fam, self.Q, len(self.fam.items)
+        # scores: individuals and representatives with a score
+        sr, sc, sd, sq = [], [], [], []
+        if fam.construct is not None:
+            for q in range(Q):
+                if not fam.scored[self.first[q]] or (self.size[q] > 1 and not self.rep[q]):
+                    continue
+                off = self.z_off[q] if self.rep[q] else self.y_off[q]
+                row = len(sq)
+                for j in range(J):
+                    if off[j] >= 0:
+                        sr += [row] * len(fam.codes[j])
+                        sc += list(range(off[j], off[j] + len(fam.codes[j])))
+                        sd += fam.keyed[j].tolist()
+                sq.append(q)
+        self.score_q = np.asarray(sq, np.int64)
+        self.S = csr_matrix((np.asarray(sd, float), (sr, sc)), shape=(len(sq), self.nv))
+        self.score_k = fam.k[self.first[self.score_q]] if len(sq) else np.zeros(0, np.int64)
+        lo = np.array(
+            [sum(int(fam.keyed[j].min()) for j in range(J) if self.y_off[q, j] >= 0) for q in sq], np.int64
+        )
+        hi = np.array(
+            [sum(int(fam.keyed[j].max()) for j in range(J) if self.y_off[q, j] >= 0) for q in sq], np.int64
+        )
+        self.out_lo, self.out_hi = lo, hi  # outer bounds of T (proved)
+        tru = [fam.T[self.members[q]] for q in sq]
+        self.obs_lo = np.array([t.min() for t in tru], np.int64)  # achievable values seen
+        self.obs_hi = np.array([t.max() for t in tru], np.int64)
+        # answers: y[q, j, true] for individuals, and for classes whose members share a true code
+        aq, aj, ac, av = [], [], [], []
+        for q in range(Q):
+            for j in range(J):
+                if self.y_off[q, j] < 0:
+                    continue
+                codes = np.unique(fam.truth[self.members[q], j])
+                if len(codes) == 1:
+                    aq.append(q)
+                    aj.append(j)
+                    ac.append(int(codes[0]))
+                    av.append(self.y_off[q, j] + int(codes[0]))
+        self.ans_q, self.ans_j = np.asarray(aq, np.int64), np.asarray(aj, np.int64)
+        self.ans_c, self.ans_var = np.asarray(ac, np.int64), np.asarray(av, np.int64)
+        self.ans_m = self.size[self.ans_q] if len(aq) else np.zeros(0, np.int64)
+        # states: 0 undecided, 1 not disclosed (wide / not pinned), 2 disclosed (narrow / pinned)
+        self.score_state = np.where(self.obs_hi - self.obs_lo >= self.score_k, 1, 0)
+        self.ans_state = np.zeros(len(aq), np.int64)
+        self.exact_lo = np.zeros(len(sq), bool)
+        self.exact_hi = np.zeros(len(sq), bool)
+        self._partners = None
+        self.score_of_class = [np.flatnonzero(self.score_q == q) for q in range(Q)]
+        self.ans_of_class = [np.flatnonzero(self.ans_q == q) for q in range(Q)]
+        # the published groups holding each class, smallest first
+        self.pub = [lin for lin in self.lins if lin.members is not None and lin.n > 0]
+        self.lin_classes = []
+        holding: list[list[int]] = [[] for _ in range(Q)]
+        for i, lin in enumerate(self.pub):
+            cls = np.unique(self.class_of_row[lin.members])
+            cls = cls[cls >= 0]
+            self.lin_classes.append(cls)
+            for q in cls.tolist():
+                holding[q].append(i)
+        self.holding = [sorted(h, key=lambda i: (self.pub[i].n, self.pub[i].label)) for h in holding]
+        smallest = [self.pub[h[0]].n if h else 1 << 60 for h in self.holding]
+        self.order = (
+            np.lexsort((np.arange(Q), np.asarray(smallest, np.int64))) if Q else np.zeros(0, np.int64)
+        )
+
+    def neighbourhood(self, q: int, cap: int, rng) -> np.ndarray:
+        """Class q and the classes of the published groups holding it, smallest groups first, up to
+        ``cap`` classes (a random sample of a group that does not fit)."""
+        out = {q}
+        for i in self.holding[q]:
+            room = cap - len(out)
+            if room <= 0:
+                break
+            new = [c for c in self.lin_classes[i].tolist() if c not in out]
+            if len(new) > room:
+                new = rng.choice(np.asarray(new), size=room, replace=False).tolist()
+            out.update(new)
+        return np.array(sorted(out), np.int64)
+
+    def partner_matrix(self) -> np.ndarray:
+        """Which classes a swap may pair (a class and up to 40 classes of the groups holding it;
+        fixed per model, so deterministic)."""
+        if self._partners is None:
+            rng = np.random.default_rng(12345)
+            P = np.zeros((self.Q, self.Q), bool)
+            for c in range(self.Q):
+                P[c, self.neighbourhood(c, 40, rng)] = True
+            self._partners = P | P.T
+        return self._partners
+
+
+# --------------------------------------------------------------------------- exact moves
+
+
+def _moves(m: _Model, base: np.ndarray, per_key: int = 4):
+    """Feasible changes of the integer solution ``base``, found without a solver.
+
+    A *shift* changes one member's answer to one item (class q, item j, code a to b); a *swap*
+    is a shift of q and the opposite shift of another class r (a partner: a class of a published
+    group holding q) on the same item; and two shifts or swaps whose effects on the tight rows
+    (those without room for a change) cancel form a pair (e.g. a swap in one team undone on the
+    cut rows by a swap in another team). Returns the feasible ones as the columns of a sparse
+    matrix (each column ``v``: ``base + v`` is an integer solution, checked exactly).
+    """
+    # shifts of a member who is not a representative: y[q, j, a] -= 1, y[q, j, b] += 1
+    yv = m.y_var
+    free = base[yv] - np.where(m.y_twin >= 0, base[np.maximum(m.y_twin, 0)], 0) >= 1
+    src = yv[free]
+    src_q, src_j, src_a = m.var_class[src], m.var_item[src], m.var_code[src]
+    nc = m.var_ncode[src]
+    rep = np.repeat(np.arange(len(src)), nc - 1)
+    step = np.arange(len(rep)) - np.repeat(np.cumsum(nc - 1) - (nc - 1), nc - 1)
+    b = step + (step >= src_a[rep])  # every other code of the item
+    q_, j_, a_ = src_q[rep], src_j[rep], src_a[rep]
+    off = m.y_off[q_, j_]
+    ns = len(rep)
+    ri = [np.r_[off + a_, off + b]]
+    ci = [np.r_[np.arange(ns), np.arange(ns)]]
+    dv = [np.r_[-np.ones(ns), np.ones(ns)]]
+    meta = [np.column_stack([q_, j_, a_, b])]
+    # shifts of a representative (it and its class count move together)
+    zv = m.z_var[base[m.z_var] >= 0.5] if len(m.z_var) else m.z_var
+    extra = []
+    for v in zv.tolist():
+        q, j, a = int(m.var_class[v]), int(m.var_item[v]), int(m.var_code[v])
+        for bb in range(int(m.var_ncode[v])):
+            if bb != a:
+                extra.append((q, j, a, bb))
+    if extra:
+        e = np.array(extra, np.int64)
+        k = len(e)
+        yo, zo = m.y_off[e[:, 0], e[:, 1]], m.z_off[e[:, 0], e[:, 1]]
+        cols = ns + np.arange(k)
+        ri.append(np.r_[yo + e[:, 2], yo + e[:, 3], zo + e[:, 2], zo + e[:, 3]])
+        ci.append(np.tile(cols, 4))
+        dv.append(np.r_[-np.ones(k), np.ones(k), -np.ones(k), np.ones(k)])
+        meta.append(e)
+        ns += k
+    if not ns:
+        return csr_matrix((m.nv, 0)).tocsc()
+    meta = np.concatenate(meta)
+    U = csr_matrix((np.concatenate(dv), (np.concatenate(ri), np.concatenate(ci))), shape=(m.nv, ns)).tocsc()
+    # swaps: shift (q, j, a -> b) and shift (r, j, b -> a) of a partner r
+    key = (meta[:, 1] * 64 + meta[:, 2]) * 64 + meta[:, 3]
+    rkey = (meta[:, 1] * 64 + meta[:, 3]) * 64 + meta[:, 2]
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    lo = np.searchsorted(sk, rkey, "left")
+    hi = np.searchsorted(sk, rkey, "right")
+    want = (meta[:, 2] < meta[:, 3]) & (hi > lo)
+    s1 = np.repeat(np.flatnonzero(want), (hi - lo)[want])
+    pos = np.arange(len(s1)) - np.repeat(np.cumsum((hi - lo)[want]) - (hi - lo)[want], (hi - lo)[want])
+    s2 = order[np.repeat(lo[want], (hi - lo)[want]) + pos]
+    keep = (meta[s1, 0] != meta[s2, 0]) & m.partner_matrix()[meta[s1, 0], meta[s2, 0]]
+    s1, s2 = s1[keep], s2[keep]
+    n2 = len(s1)
+    C = csr_matrix(
+        (
+            np.ones(ns + 2 * n2),
+            (np.r_[np.arange(ns), s1, s2], np.r_[np.arange(ns), np.tile(np.arange(ns, ns + n2), 2)]),
+        ),
+        shape=(ns, ns + n2),
+    ).tocsc()
+    V = (U @ C).tocsc()
+    AV = (m.A @ V).tocsc()
+    ax = m.A @ base
+    sl, sh = ax - m.lb, m.ubr - ax
+    ok = _feasible(V, AV, base, m.ub, sl, sh)
+    # pairs whose effects cancel on the tight rows: match hashes h(c) = -h(d)
+    big = np.zeros(m.A.shape[0])
+    np.maximum.at(big, AV.indices, np.abs(AV.data))
+    tight = np.minimum(sl, sh) < big
+    ncol = AV.shape[1]
+    colr = np.repeat(np.arange(ncol), np.diff(AV.indptr))
+    t = tight[AV.indices] & (AV.data != 0)
+    h = np.zeros(ncol, np.int64)
+    np.add.at(h, colr[t], m.row_hash[AV.indices[t]] * np.rint(AV.data[t]).astype(np.int64))
+    cand = np.flatnonzero(~ok)
+    order = cand[np.argsort(h[cand], kind="stable")]
+    sh_ = h[order]
+    lo = np.searchsorted(sh_, -h[cand], "left")
+    hi = np.minimum(np.searchsorted(sh_, -h[cand], "right"), lo + per_key)
+    cnt = np.maximum(hi - lo, 0)
+    pa = np.repeat(cand, cnt)
+    pos = np.arange(len(pa)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    pb = order[np.repeat(lo, cnt) + pos]
+    sel = pa < pb
+    pa, pb = pa[sel], pb[sel]
+    out = [V[:, ok]]
+    if len(pa):
+        n = len(pa)
+        P = csr_matrix((np.ones(2 * n), (np.r_[pa, pb], np.tile(np.arange(n), 2))), shape=(ncol, n)).tocsc()
+        V2, AV2 = (V @ P).tocsc(), (AV @ P).tocsc()
+        out.append(V2[:, _feasible(V2, AV2, base, m.ub, sl, sh)])
+    return sparse_hstack(out).tocsc()
+
+
+def _feasible(V, AV, base, ub, sl, sh) -> np.ndarray:
+    """Which columns v keep base + v within the variable bounds and every row within its interval."""
+    n = V.shape[1]
+    col = np.repeat(np.arange(n), np.diff(V.indptr))
+    val = base[V.indices] + V.data
+    bad = np.bincount(col[(val < -1e-9) | (val > ub[V.indices] + 1e-9)], minlength=n) > 0
+    colr = np.repeat(np.arange(n), np.diff(AV.indptr))
+    badr = (AV.data > sh[AV.indices] + 1e-9) | (AV.data < -sl[AV.indices] - 1e-9)
+    return ~(bad | (np.bincount(colr[badr], minlength=n) > 0))
+
+
+# --------------------------------------------------------------------------- solving
+
+
+class _Solver:
+    """Decides every quantity of one model: a score is wide (1) or narrow (2), an answer is not
+    pinned (1) or pinned (2); undecided (0) only after a timeout."""
+
+    def __init__(self, model: _Model, result: Attack, time_limit: float, rng):
+        self.m, self.res, self.time_limit, self.rng = model, result, time_limit, rng
+        self._parts: list | None = None
+
+    # -- solver calls
+    def local(self, classes: np.ndarray, sign: int, only=None):
+        """A MILP over ``classes`` only, every other class at its true answers (a certificate
+        search, not a proof). The objective moves the undecided answers of the classes away from
+        their true codes and their undecided scores up or down (random signs, times ``sign``), or
+        one quantity: ``only`` = ("answer" or "score", index). Returns the solution found."""
+        m = self.m
+        free = np.isin(m.var_class, classes)
+        fi = np.flatnonzero(free)
+        if not len(fi):
+            return None
+        c = np.zeros(m.nv)
+        if only is None:
+            a = np.flatnonzero((m.ans_state == 0) & np.isin(m.ans_q, classes))
+            np.add.at(c, m.ans_var[a], 1 / m.ans_m[a])
+            sc = np.flatnonzero((m.score_state == 0) & np.isin(m.score_q, classes))
+            if len(sc):
+                w = np.zeros(len(m.score_q))
+                w[sc] = sign * self.rng.choice([-1.0, 1.0], size=len(sc)) / m.score_k[sc]
+                c += m.S.T @ w
+        elif only[0] == "answer":
+            c[m.ans_var[only[1]]] = 1
+        else:
+            c = sign * m.S[only[1]].toarray().ravel()
+        A_f = m.Acsc[:, fi].tocsr()
+        rows = np.flatnonzero(np.diff(A_f.indptr))
+        A_f = A_f[rows]
+        x0 = m.truth[fi]
+        rest = m.ax_truth[rows] - A_f @ x0  # the rows at the truth, less the free part
+        # variables as changes from the truth: zero is feasible
+        r = milp(
+            c[fi],
+            integrality=np.ones(len(fi)),
+            bounds=Bounds(-x0, m.ub[fi] - x0),
+            constraints=LinearConstraint(A_f, m.lb[rows] - rest - A_f @ x0, m.ubr[rows] - rest - A_f @ x0),
+            options={
+                "time_limit": min(self.time_limit, 5.0),
+                "presolve": True,
+                "disp": False,
+                "mip_rel_gap": 0.05,
+            },
+        )
+        self.res.milp_solves += 1
+        if r.x is None:
+            if r.status == 2:
+                raise AdversaryError(
+                    f"{m.fam.name}: a local search is infeasible though the truth is not: a bug"
+                )
+            return None
+        x = m.truth.copy()
+        x[fi] = x0 + np.rint(r.x)
+        return x if self.observe(x) else None
+
+    # -- certificates
+    def observe(self, x) -> bool:
+        """Record the values of an integer solution; False if it is not one (no certificate)."""
+        m = self.m
+        ax = m.A @ x
+        if ((ax < m.lb - 1e-6) | (ax > m.ubr + 1e-6)).any() or (x < -1e-9).any() or (x > m.ub + 1e-9).any():
+            return False
+        if np.abs(x - np.rint(x)).max() > 1e-9:
+            return False
+        if len(m.score_q):
+            t = np.rint(m.S @ x).astype(np.int64)
+            np.minimum(m.obs_lo, t, out=m.obs_lo)
+            np.maximum(m.obs_hi, t, out=m.obs_hi)
+            m.score_state[(m.obs_hi - m.obs_lo >= m.score_k) & (m.score_state == 0)] = 1
+        if len(m.ans_var):
+            m.ans_state[(x[m.ans_var] < m.ans_m - 0.5) & (m.ans_state == 0)] = 1
+        return True
+
+    def walk(self, steps: int, patience: int):
+        """Moves from the truth, then from a chain of solutions, each a random feasible move away
+        from the last (preferring moves of classes with undecided quantities); it stops after
+        ``patience`` steps that decide nothing."""
+        m = self.m
+        base = m.truth
+        idle, last = 0, self.undecided()
+        for _ in range(steps):
+            V = self.explore(base)
+            now = self.undecided()
+            idle = 0 if now < last else idle + 1
+            last = now
+            if V is None or not now or idle >= patience:
+                return
+            und = np.zeros(m.Q, bool)
+            und[m.score_q[m.score_state == 0]] = True
+            und[m.ans_q[m.ans_state == 0]] = True
+            touch = np.zeros(V.shape[1], bool)
+            coo = V.tocoo()
+            touch[coo.col[und[m.var_class[coo.row]]]] = True
+            pick = np.flatnonzero(touch) if touch.any() else np.arange(V.shape[1])
+            base = base + V[:, int(self.rng.choice(pick))].toarray().ravel()
+
+    def explore(self, base: np.ndarray):
+        """Observe every feasible move from ``base`` and compose moves for undecided scores."""
+        m = self.m
+        V = _moves(m, base)
+        if not V.shape[1]:
+            return None
+        dT = None
+        if len(m.score_q):
+            t0 = m.S @ base
+            dT = (m.S @ V).toarray()
+            np.maximum(m.obs_hi, np.rint(t0 + dT.max(1)).astype(np.int64), out=m.obs_hi)
+            np.minimum(m.obs_lo, np.rint(t0 + dT.min(1)).astype(np.int64), out=m.obs_lo)
+            m.score_state[(m.obs_hi - m.obs_lo >= m.score_k) & (m.score_state == 0)] = 1
+        if len(m.ans_var):
+            low = base[m.ans_var] + V[m.ans_var].toarray().min(1)
+            m.ans_state[(low < m.ans_m - 0.5) & (m.ans_state == 0)] = 1
+        if not len(m.score_q):
+            return V
+        ax = m.A @ base
+        for s in np.flatnonzero(m.score_state == 0).tolist():
+            for sense in (+1, -1):  # add moves in one direction while they stay feasible
+                order = np.argsort(-sense * dT[s], kind="stable")
+                order = order[sense * dT[s][order] > 0][:12]
+                cur = np.zeros(m.nv)
+                for c in order.tolist():
+                    trial = cur + V[:, c].toarray().ravel()
+                    x = base + trial
+                    if (x < -1e-9).any() or (x > m.ub + 1e-9).any():
+                        continue
+                    axt = ax + m.A @ trial
+                    if ((axt < m.lb - 1e-9) | (axt > m.ubr + 1e-9)).any():
+                        continue
+                    cur = trial
+                if cur.any():
+                    self.observe(base + cur)
+                if m.score_state[s]:
+                    break
+        return V
+
+    def undecided(self, q: int | None = None) -> int:
+        m = self.m
+        if q is None:
+            return int((m.score_state == 0).sum() + (m.ans_state == 0).sum())
+        return int(
+            (m.score_state[m.score_of_class[q]] == 0).sum() + (m.ans_state[m.ans_of_class[q]] == 0).sum()
+        )
+
+    # -- phases
+    def solve(self):
+        """Certificates (a walk of moves from the truth; local searches, each followed by moves
+        from its solution), then a proof for every quantity left."""
+        m = self.m
+        self.walk(*_WALK)
+        for cap in _ROUND_CAPS:
+            for q in m.order.tolist():
+                if not self.undecided(q):
+                    continue
+                nb = m.neighbourhood(q, cap, self.rng)
+                for sign in (+1, -1):
+                    if self.undecided(q):
+                        x = self.local(nb, sign)
+                        if x is not None and self.undecided():
+                            self.explore(x)
+        for a in np.flatnonzero(m.ans_state == 0).tolist():
+            if m.ans_state[a] == 0:
+                self.decide_answer(a)
+        for s in range(len(m.score_q)):
+            if m.score_state[s] == 0:
+                self.decide_score(s)
+
+    # -- proofs
+    def parts(self) -> list[_Part]:
+        """The relaxations to prove on, cheapest first: the rows of the groups of at most
+        ``_SMALL`` respondents (for each size in turn), then the whole model."""
+        if self._parts is None:
+            m = self.m
+            self._parts = []
+            seen = -1
+            for size in _SMALL:
+                small = np.flatnonzero(m.row_n <= size)
+                if seen < len(small) < m.n_release:
+                    part = _Part(m, small)
+                    if len(part.cols) <= 0.5 * m.nv:  # else the whole model is as cheap
+                        self._parts.append(part)
+                    seen = len(small)
+            self._parts.append(_Part(m, np.arange(m.n_release)))
+        return self._parts
+
+    def decide_answer(self, a: int):
+        """Pinned when the minimum of the true code's count is |q| on a relaxation (LP; MILP of a
+        small relaxation or the whole model); not pinned when a solution moves it."""
+        m = self.m
+        q, v = int(m.ans_q[a]), int(m.ans_var[a])
+        what = f"answer {m.fam.items[m.ans_j[a]]} of class {q}"
+        parts = [p_ for p_ in self.parts() if q in p_.classes]
+        for part in parts:
+            lo = part.bound(self, {v: 1.0}, False, "LP min " + what)
+            if lo is None:
+                return
+            if lo > m.ans_m[a] - 1 + _EPS:
+                m.ans_state[a] = 2
+                return
+        # certificates: around the classes the LP moves, then around the groups holding q
+        guided = np.union1d(parts[-1].moved_classes(m, _DECIDE_CAPS[0]), [q])
+        for nb in (guided, *(m.neighbourhood(q, cap, self.rng) for cap in _DECIDE_CAPS)):
+            if not m.ans_state[a]:
+                self.local(nb, 1, only=("answer", a))
+        for part in parts:
+            if m.ans_state[a] or (not part.full and len(part.cols) > 0.3 * m.nv):
+                continue
+            lo = part.bound(self, {v: 1.0}, True, "MILP min " + what)
+            if lo is None:
+                return
+            if lo > m.ans_m[a] - 0.5:
+                m.ans_state[a] = 2
+            elif part.full:
+                m.ans_state[a] = 1  # the full MILP's solution moved it (and was observed)
+
+    def score_bound(self, s: int, sense: int, part: _Part, integer: bool, what: str) -> int | None:
+        """A proved bound of score quantity s (as T) on a relaxation; tightens the outer bound."""
+        m = self.m
+        row = m.S[s]
+        v = part.bound(
+            self, dict(zip(row.indices.tolist(), (sense * row.data).tolist(), strict=True)), integer, what
+        )
+        if v is None:
+            return None
+        if sense > 0:
+            b = math.ceil(v - _EPS)
+            m.out_lo[s] = max(m.out_lo[s], b)
+        else:
+            b = math.floor(-v + _EPS)
+            m.out_hi[s] = min(m.out_hi[s], b)
+        return b
+
+    def decide_score(self, s: int):
+        """Narrow when a relaxation bounds the score within less than a scale point (LP, then the
+        MILP of a small relaxation); wide when solutions a scale point apart are found (local
+        searches); the full MILP's minimum and maximum decide the rest."""
+        m = self.m
+        k, q = int(m.score_k[s]), int(m.score_q[s])
+        parts = [p_ for p_ in self.parts() if q in p_.classes]
+        guided = {}
+        for part in parts:  # LP proofs
+            for sense in (+1, -1):
+                if m.score_state[s]:
+                    return
+                if (
+                    self.score_bound(
+                        s, sense, part, False, f"LP {'min' if sense > 0 else 'max'} score of class {q}"
+                    )
+                    is None
+                ):
+                    return
+                if m.out_hi[s] - m.out_lo[s] < k:
+                    m.score_state[s] = 2
+                    return
+                guided[sense] = np.union1d(part.moved_classes(m, _DECIDE_CAPS[0]), [q])
+        # certificates: around the classes the LP moves, then around the groups holding q
+        for sense in (+1, -1):
+            if not m.score_state[s]:
+                self.local(guided[sense], sense, only=("score", s))
+        for cap in _DECIDE_CAPS:
+            for sense in (+1, -1):
+                if not m.score_state[s]:
+                    self.local(m.neighbourhood(q, cap, self.rng), sense, only=("score", s))
+        for part in parts:  # MILP proofs: a small relaxation, then the whole model
+            if not part.full and len(part.cols) > 0.3 * m.nv:
+                continue
+            for sense in (+1, -1):
+                if m.score_state[s]:
+                    return
+                if (
+                    self.score_bound(
+                        s, sense, part, True, f"MILP {'min' if sense > 0 else 'max'} score of class {q}"
+                    )
+                    is None
+                ):
+                    return
+                if m.out_hi[s] - m.out_lo[s] < k:
+                    m.score_state[s] = 2
+                    return
+            if part.full and not m.score_state[s]:
+                m.exact_lo[s] = m.exact_hi[s] = True
+                m.score_state[s] = 1 if m.out_hi[s] - m.out_lo[s] >= k else 2
+
+    def exact_range(self, s: int) -> bool:
+        """Make the range of a narrow score exact (outer bounds met by solutions); False after a
+        timeout."""
+        m = self.m
+        q = int(m.score_q[s])
+        for sense in (+1, -1):
+            if m.out_lo[s] == m.obs_lo[s] and m.out_hi[s] == m.obs_hi[s]:
+                return True
+            if (m.out_lo[s] == m.obs_lo[s]) if sense > 0 else (m.out_hi[s] == m.obs_hi[s]):
+                continue
+            self.local(m.neighbourhood(q, 60, self.rng), -sense, only=("score", s))
+            for part in self.parts():
+                if q not in part.classes:
+                    continue
+                done = (m.out_lo[s] == m.obs_lo[s]) if sense > 0 else (m.out_hi[s] == m.obs_hi[s])
+                if done:
+                    break
+                if self.score_bound(s, sense, part, True, f"MILP exact bound of class {q}") is None:
+                    return False
+        return m.out_lo[s] == m.obs_lo[s] and m.out_hi[s] == m.obs_hi[s]
+
+
+class _Part:
+    """The model restricted to some release rows (with the class sums of the classes they hold):
+    a relaxation, so a bound proved on it holds for the whole model."""
+
+    def __init__(self, m: _Model, rows: np.ndarray):
+        sub = m.A[rows]
+        classes = np.unique(m.var_class[sub.indices]) if sub.nnz else np.zeros(0, np.int64)
+        self.classes = set(classes.tolist())
+        cols = np.flatnonzero(np.isin(m.var_class, classes))
+        extra = np.flatnonzero((m.row_class >= 0) & np.isin(m.row_class, classes))
+        self.rows = np.r_[rows, extra]
+        self.cols = cols
+        self.pos = np.full(m.nv, -1, np.int64)
+        self.pos[cols] = np.arange(len(cols))
+        A = m.A[self.rows][:, cols]
+        self.cons = LinearConstraint(A, m.lb[self.rows], m.ubr[self.rows])
+        self.bounds = Bounds(np.zeros(len(cols)), m.ub[cols])
+        self.full = len(cols) == m.nv and len(self.rows) == m.A.shape[0]
+
+    def bound(self, solver: _Solver, coef: dict, integer: bool, what: str) -> float | None:
+        """The minimum of sum(coef[v] * x[v]); None after a timeout (recorded)."""
+        c = np.zeros(len(self.cols))
+        for v, w in coef.items():
+            c[self.pos[v]] += w
+        opts = {"time_limit": solver.time_limit, "presolve": True, "disp": False}
+        if integer:
+            opts["mip_rel_gap"] = 1e-6
+        r = milp(
+            c,
+            integrality=np.full(len(c), 1 if integer else 0),
+            bounds=self.bounds,
+            constraints=self.cons,
+            options=opts,
+        )
+        if integer:
+            solver.res.milp_solves += 1
+        else:
+            solver.res.lp_solves += 1
+        if r.status == 2:
+            raise AdversaryError(f"{solver.m.fam.name}: {what} is infeasible though the truth is not: a bug")
+        if r.status != 0 or r.x is None:
+            solver.res.timeouts.append(f"{solver.m.fam.name}: {what}: {r.message}")
+            return None
+        self.last_x = r.x
+        if self.full and integer:
+            solver.observe(np.rint(r.x))
+        return float(r.fun)
+
+    def moved_classes(self, m: _Model, cap: int) -> np.ndarray:
+        """The classes the last solution changes most from the truth (at most ``cap``)."""
+        d = np.abs(self.last_x - m.truth[self.cols])
+        per = np.bincount(m.var_class[self.cols], weights=d, minlength=m.Q)
+        top = np.argsort(-per, kind="stable")[:cap]
+        return top[per[top] > 1e-9]
+
+
+# --------------------------------------------------------------------------- singled out
+
+
+def _findings(m: _Model, know: _Knowledge, q: int, target: str, kind: str, low, high, true, lin: _Lin):
+    """One finding per member of class q; ``true(r)`` is respondent r's true value."""
+    return [
+        Finding(
+            wave=str(know.wave[r]),
+            respondent=str(know.rid[r]),
+            team=str(know.team[r]),
+            target=target,
+            kind=kind,
+            low=low,
+            high=high,
+            true=true(r),
+            group=lin.label,
+            class_size=int(m.size[q]),
+        )
+        for r in m.members[q]
+    ]
+
+
+def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
+    """Apply the singled-out rule to every narrow score and pinned answer of the model."""
+    fam = m.fam
+    score_of = {int(q): s for s, q in enumerate(m.score_q)}
+    ans_of = {(int(q), int(j)): a for a, (q, j) in enumerate(zip(m.ans_q, m.ans_j, strict=True))}
+
+    def holds(lin: _Lin, q: int) -> bool:
+        return bool(m.in_group[q, m.group_index[lin.groups[0]]])
+
+    # scores: the smallest published group of the construct (its mean, favourable share, or one
+    # of its items' rows) holding the respondent, counting those with a score
+    for s in np.flatnonzero(m.score_state == 2).tolist():
+        q, k = int(m.score_q[s]), int(m.score_k[s])
+        gi = [lin for lin in m.pub if holds(lin, q)]
+        if not gi or not solver.exact_range(s):
             continue
-        cur = u
-        while isinstance(cur, str) and cur in out:
-            out[cur].add(u)
-            cur = parent[cur]
-    return out
+        base = {id(lin): np.flatnonzero(know.group(*lin.groups[0]) & fam.scored) for lin in gi}
+        lin = min(gi, key=lambda x: (len(base[id(x)]), x.label))
+        a, b = int(m.out_lo[s]), int(m.out_hi[s])  # the exact range of q's score, times k
+        outside: bool | None = False
+        for r in np.unique(m.class_of_row[base[id(lin)]]).tolist():
+            if r in (q, -1):
+                continue
+            if r not in score_of:  # a class of several whose true scores span a scale point
+                outside = True
+                break
+            t = score_of[r]
+            kr = int(m.score_k[t])
+            if m.obs_lo[t] * k < a * kr or m.obs_hi[t] * k > b * kr:  # seen outside
+                outside = True
+                break
+            if m.out_lo[t] * k >= a * kr and m.out_hi[t] * k <= b * kr:  # proved inside
+                continue
+            if not solver.exact_range(t):
+                outside = None
+                break
+            if m.out_lo[t] * k < a * kr or m.out_hi[t] * k > b * kr:
+                outside = True
+                break
+        if outside is None:
+            continue
+        found = _findings(m, know, q, fam.target, "score", a / k, b / k, lambda r: fam.T[r] / fam.k[r], lin)
+        (res.singled_out if outside else res.group_disclosures).extend(found)
+    # answers: the smallest published group of the item (its mean or shares) or of the construct
+    # holding the respondent; a member without a valid answer is not pinned to the same code
+    for a in np.flatnonzero(m.ans_state == 2).tolist():
+        q, j, c = int(m.ans_q[a]), int(m.ans_j[a]), int(m.ans_c[a])
+        cand = [
+            lin
+            for lin in m.pub
+            if holds(lin, q)
+            and ((lin.kind == "item" and lin.item == j) or (lin.kind == "score" and fam.scored[m.first[q]]))
+        ]
+        if not cand:
+            continue
+        lin = min(cand, key=lambda x: (x.n, x.label))
+        differs = False
+        for r in np.unique(m.class_of_row[lin.members]).tolist():
+            if r == q:
+                continue
+            t = ans_of.get((r, j)) if r >= 0 else None
+            if t is None or m.ans_c[t] != c or m.ans_state[t] != 2:
+                differs = True
+                break
+        code, codes, truth = fam.codes[j][c], fam.codes[j], fam.truth[:, j]
+        found = _findings(
+            m,
+            know,
+            q,
+            fam.items[j],
+            "answer",
+            code,
+            code,
+            lambda r, codes=codes, truth=truth: codes[truth[r]],
+            lin,
+        )
+        (res.singled_out if differs else res.group_disclosures).extend(found)
+
+
+# --------------------------------------------------------------------------- entry point
 
 
 def attack(
     release: pd.DataFrame,
-    audience: str,
+    view: Iterable[str] | str,
     responses: pd.DataFrame,
     survey,
     units: pd.DataFrame,
-    construct: str,
     *,
-    waves=None,
-    decimals: int = 2,
-    time_limit: float = 5.0,
+    waves: Iterable[str] | None = None,
+    policy: Mapping | None = None,
+    time_limit: float = 20.0,
+    targets: Iterable[str] | None = None,
+    seed: int = 0,
 ) -> Attack:
-    """Solve for every respondent's score range on ``construct`` from ``audience``'s rows."""
-    con = survey.constructs[construct]
-    scale = survey.scale_of(con.items[0])
-    lo, hi = min(scale.codes), max(scale.codes)
-    L = math.lcm(*range(max(con.min_valid, 1), len(con.items) + 1))
-    rows = release[(release["audience"] == audience) & (release["measure"] == f"{construct}:mean")]
+    """Attack the rows that the audiences of ``view`` see (together).
+
+    Parameters
+    ----------
+    release : DataFrame
+        A release table (:func:`toolkit.release`); only the rows of ``view`` are used.
+    view : str or iterable of str
+        Audience names (``manager:t01``, ``leader:dep03``, ``analyst``).
+    responses : DataFrame
+        The canonical responses behind the release (the true answers; the attacker's knowledge is
+        taken from them as the module documentation says).
+    survey : Survey
+    units : DataFrame
+    waves : iterable of str, optional
+        Attack these waves only (default: every wave of the view's rows).
+    policy : mapping, optional
+        The release's policy (its decimals); default :data:`toolkit.disclosure.DEFAULT_POLICY`.
+    time_limit : float
+        Seconds per solve; a solve that hits it is a timeout.
+    targets : iterable of str, optional
+        Only these constructs (and ``meeting_length``); default all.
+    seed : int
+        Seed of the random objectives (the result is deterministic).
+
+    Returns
+    -------
+    Attack
+    """
+    t0 = time.perf_counter()
+    view = (view,) if isinstance(view, str) else tuple(view)
+    pol = load_policy(policy)
+    rel = release[release["audience"].astype("str").isin(view)]
+    missing = sorted(set(view) - set(rel["audience"].astype("str")))
+    if missing:
+        raise ValueError(f"view names audiences with no rows in the release: {missing}")
+    wave_col = release["wave"]
+    wave_order = (
+        [str(w) for w in wave_col.cat.categories]
+        if isinstance(wave_col.dtype, pd.CategoricalDtype)
+        else sorted(wave_col.astype("str").unique().tolist())
+    )
+    rows = rel[["wave", "unit", "cut", "measure", "value", "n"]].astype(
+        {"wave": "str", "unit": "str", "cut": "str", "measure": "str"}
+    )
     if waves is not None:
-        rows = rows[rows["wave"].astype(str).isin(list(waves))]
-        responses = responses[responses["wave"].astype(str).isin(list(waves))]
-    responses = responses.reset_index(drop=True)
-    sc = score(responses, survey)
-    sc = sc[sc["construct"] == construct].reset_index(drop=True)
-    has = sc["score"].notna().to_numpy()
-    team = responses["team"].astype(str).to_numpy()
-    wave = responses["wave"].astype(str).to_numpy()
-    demo = {  # the adversary knows each respondent's demographics and reported cadence
-        it.id: responses[it.id].astype("str").to_numpy(dtype=object)
-        for it in (*survey.items_with_role("demographic"), *survey.items_with_role("cadence"))
-        if it.id in responses.columns
+        waves = [str(w) for w in waves]
+        rows = rows[rows["wave"].isin(waves)]
+    dup = rows.drop_duplicates()
+    key = ["wave", "unit", "cut", "measure"]
+    clash = dup[dup.duplicated(key, keep=False)]
+    if len(clash):
+        raise AdversaryError(f"audiences of the view see different values for {clash.iloc[0].to_dict()}")
+    rows = dup.sort_values(key, kind="stable", ignore_index=True)
+    used_waves = sorted(rows["wave"].unique().tolist())
+    resp = responses[responses["wave"].astype("str").isin(used_waves)]
+    know = _Knowledge(resp, survey, units)
+    res = Attack(view, tuple(used_waves), rows=len(rows))
+    shown = {
+        (w, u, c, m): float(v)
+        for w, u, c, m, v in rows[["wave", "unit", "cut", "measure", "value"]].itertuples(index=False)
+        if m.endswith(":mean")
     }
-    teams_of = _subtree_teams(units)
-    h = 0.5 * 10.0 ** (-decimals)
-    groups, lbs, ubs = [], [], []
-    for w, u, c, v, n in rows[["wave", "unit", "cut", "value", "n"]].astype(object).itertuples(index=False):
-        mask = has & (wave == str(w)) & np.isin(team, list(teams_of[str(u)]))
-        if c != "all":
-            item, code = str(c).split("=", 1)
-            mask &= demo[item] == code
-        idx = np.flatnonzero(mask)
-        if len(idx) != int(n):
-            raise AssertionError(f"group {w} {u} {c}: {len(idx)} scored respondents, release says n={n}")
-        groups.append(idx)
-        lbs.append(math.ceil(L * n * (float(v) - h) - 1e-7))
-        ubs.append(math.floor(L * n * (float(v) + h) + 1e-7))
-    res = Attack(audience, construct, int(has.sum()), 0)
-    if not groups:
-        return res
-    R = len(responses)
-    data = np.concatenate([np.ones(len(g)) for g in groups])
-    ri = np.concatenate([np.full(len(g), k) for k, g in enumerate(groups)])
-    A = csr_matrix((data, (ri, np.concatenate(groups))), shape=(len(groups), R))
-    cons = LinearConstraint(A, np.array(lbs, float), np.array(ubs, float))
-    bounds = Bounds(np.full(R, lo * L, float), np.full(R, hi * L, float))
-    integ = np.ones(R)
-    opts = {"time_limit": time_limit, "presolve": True}
-    in_group = np.zeros(R, bool)
-    in_group[np.concatenate(groups)] = True
-    res.constrained = int(in_group.sum())
-    low = np.full(R, lo * L, float)
-    high = np.full(R, hi * L, float)
-    seen_lo = np.full(R, np.inf)
-    seen_hi = np.full(R, -np.inf)
-
-    def solve(cvec):
-        r = milp(cvec, integrality=integ, bounds=bounds, constraints=cons, options=opts)
-        res.solves += 1
-        if r.status != 0 or r.x is None:
-            res.timeouts += 1
-            if r.status == 2:
-                raise AssertionError("the published rows are inconsistent with the responses (infeasible)")
-            return None
-        x = np.rint(r.x)
-        np.minimum(seen_lo, x, out=seen_lo)
-        np.maximum(seen_hi, x, out=seen_hi)
-        return x
-
-    rng = np.random.default_rng(0)
-    for _ in range(3):  # a few random objectives spread the observed solutions cheaply
-        solve(rng.normal(size=R) * in_group)
-    narrow = np.zeros(R, bool)
-    for i in np.flatnonzero(in_group):
-        if seen_hi[i] - seen_lo[i] >= L:
+    b = _Builder(know, pol, shown, wave_order)
+    item_ids = {it.id for it in survey.items}
+    covered = np.zeros(len(know.wave), bool)
+    for w, u, c, m, v, n in rows.itertuples(index=False):
+        row = _Row(w, u, c, m, float(v), int(n))
+        kind, target, rest = _parse(m, survey, item_ids)
+        handler = MEASURES.get(kind)
+        if handler is None or (kind == ("item", "share") and not rest):
+            raise UnknownMeasure(
+                f"the adversary does not know the measure {m!r} (row {row}); add its constraint to MEASURES"
+            )
+        handler(b, row, target, rest)
+        covered |= know.group(w, u, c)
+    res.respondents = int(covered.sum())
+    wanted = None if targets is None else set(targets)
+    rng = np.random.default_rng(seed)
+    for target in sorted(b.lins, key=lambda t: (t not in survey.constructs, t)):
+        if wanted is not None and target not in wanted:
             continue
-        e = np.zeros(R)
-        e[i] = 1.0
-        x = solve(e)
-        if x is not None:
-            low[i] = x[i]
-        if seen_hi[i] - seen_lo[i] >= L:
-            continue
-        x = solve(-e)
-        if x is not None:
-            high[i] = x[i]
-        narrow[i] = high[i] - low[i] < L
-    # singled out, or a group disclosure
-    sizes = np.array([len(g) for g in groups])
-    disclosed_groups = set()
-    for i in np.flatnonzero(narrow):
-        containing = [k for k, g in enumerate(groups) if i in set(g.tolist())]
-        k = min(containing, key=lambda j: (sizes[j], j))
-        others = [j for j in groups[k] if j != i]
-        same = all(narrow[j] and low[j] == low[i] and high[j] == high[i] for j in others)
-        if same:
-            res.group_disclosures += 1
-            disclosed_groups.add(k)
-        else:
-            res.singled_out.append((wave[i], str(responses["respondent"].iloc[i]), low[i] / L, high[i] / L))
-    res.groups_disclosed = len(disclosed_groups)
+        fam = know.family(target)
+        for lins in _components(b.lins[target]):
+            model = _Model(fam, lins, know)
+            res.models += 1
+            res.unknowns += model.nv
+            res.classes += model.Q
+            res.constraints += model.A.shape[0]
+            if model.nv == 0:
+                continue
+            solver = _Solver(model, res, time_limit, rng)
+            solver.solve()
+            _judge(model, solver, know, res)
+    res.singled_out.sort(key=lambda f: (f.wave, f.target, f.kind, f.respondent))
+    res.group_disclosures.sort(key=lambda f: (f.wave, f.target, f.kind, f.respondent))
+    res.seconds = time.perf_counter() - t0
     return res
+
+
+def _components(lins: list[_Lin]) -> list[list[_Lin]]:
+    """Split constraints into groups of waves that no constraint links."""
+    parent: dict[str, str] = {}
+
+    def find(w):
+        while parent.setdefault(w, w) != w:
+            w = parent[w]
+        return w
+
+    for lin in lins:
+        for w in lin.waves[1:]:
+            parent[find(w)] = find(lin.waves[0])
+        find(lin.waves[0])
+    comps: dict[str, list[_Lin]] = {}
+    for lin in lins:
+        comps.setdefault(find(lin.waves[0]), []).append(lin)
+    return [comps[k] for k in sorted(comps)]
