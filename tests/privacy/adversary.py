@@ -104,6 +104,8 @@ _SMALL = (20, 100)  # groups of at most this many respondents form the first rel
 _ROUND_CAPS = (15,)  # classes in the local searches of the first phase
 _DECIDE_CAPS = (30, 90)  # classes in the local searches for one quantity
 _WALK = (60, 8)  # steps of the walk of moves, and steps without progress before it stops
+_BATCH = (90, 3)  # classes in a local search of all undecided classes together, and its rounds
+_LOCAL_SECONDS = 1.5  # time limit of a local search (a search for certificates, not a proof)
 
 
 class AdversaryError(AssertionError):
@@ -157,6 +159,7 @@ class Attack:
     milp_solves: int = 0
     seconds: float = 0.0
     timeouts: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds by phase of the solving
     singled_out: list[Finding] = field(default_factory=list)
     group_disclosures: list[Finding] = field(default_factory=list)
 
@@ -172,7 +175,10 @@ class Attack:
             f"singled out {len(self.singled_out)}, group disclosures {len(self.group_disclosures)}, "
             f"timeouts {len(self.timeouts)}"
         )
-        lines = [head] + [f"  singled out: {f}" for f in self.singled_out[:examples]]
+        lines = [head]
+        if self.phases:
+            lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()))
+        lines += [f"  singled out: {f}" for f in self.singled_out[:examples]]
         lines += [f"  timeout: {t}" for t in self.timeouts[:examples]]
         return "\n".join(lines)
 
@@ -815,13 +821,14 @@ class _Model:
             np.lexsort((np.arange(Q), np.asarray(smallest, np.int64))) if Q else np.zeros(0, np.int64)
         )
 
-    def neighbourhood(self, q: int, cap: int, rng) -> np.ndarray:
+    def neighbourhood(self, q: int, cap: int, rng, largest: int | None = None) -> np.ndarray:
         """Class q and the classes of the published groups holding it, smallest groups first, up to
-        ``cap`` classes (a random sample of a group that does not fit)."""
+        ``cap`` classes (a random sample of a group that does not fit); groups of more than
+        ``largest`` respondents only while q has no other class."""
         out = {q}
         for i in self.holding[q]:
             room = cap - len(out)
-            if room <= 0:
+            if room <= 0 or (largest is not None and self.pub[i].n > largest and len(out) > 1):
                 break
             new = [c for c in self.lin_classes[i].tolist() if c not in out]
             if len(new) > room:
@@ -836,15 +843,25 @@ class _Model:
             rng = np.random.default_rng(12345)
             P = np.zeros((self.Q, self.Q), bool)
             for c in range(self.Q):
-                P[c, self.neighbourhood(c, 40, rng)] = True
-            self._partners = P | P.T
+                P[c, self.neighbourhood(c, 40, rng, largest=_SMALL[-1])] = True
+            self._partners = P
         return self._partners
 
 
 # --------------------------------------------------------------------------- exact moves
 
 
-def _moves(m: _Model, base: np.ndarray, per_key: int = 4):
+def _moves(
+    m: _Model,
+    base: np.ndarray,
+    focus: np.ndarray | None = None,
+    targets: np.ndarray | None = None,
+    combine: bool = True,
+    per_key: int = 2,
+    max_first: int = 400,
+    max_second: int = 1000,
+    max_triples: int = 20000,
+):
     """Feasible changes of the integer solution ``base``, found without a solver.
 
     A *shift* changes one member's answer to one item (class q, item j, code a to b); a *swap*
@@ -852,11 +869,18 @@ def _moves(m: _Model, base: np.ndarray, per_key: int = 4):
     group holding q) on the same item; and two shifts or swaps whose effects on the tight rows
     (those without room for a change) cancel form a pair (e.g. a swap in one team undone on the
     cut rows by a swap in another team). Returns the feasible ones as the columns of a sparse
-    matrix (each column ``v``: ``base + v`` is an integer solution, checked exactly).
+    matrix (each column ``v``: ``base + v`` is an integer solution, checked exactly), and their
+    effects on the rows (``A @ V``). ``focus`` (a boolean mask of classes) limits the shifts to
+    those classes; without ``combine``, only shifts are tried. For the moves of the ``targets``
+    classes (a mask), triples are searched too:
+    a move, another one sharing a tight row, and a third cancelling what is left (meet in the
+    middle on the hashes of the moves' effects).
     """
     # shifts of a member who is not a representative: y[q, j, a] -= 1, y[q, j, b] += 1
     yv = m.y_var
     free = base[yv] - np.where(m.y_twin >= 0, base[np.maximum(m.y_twin, 0)], 0) >= 1
+    if focus is not None:
+        free &= focus[m.var_class[yv]]
     src = yv[free]
     src_q, src_j, src_a = m.var_class[src], m.var_item[src], m.var_code[src]
     nc = m.var_ncode[src]
@@ -872,6 +896,8 @@ def _moves(m: _Model, base: np.ndarray, per_key: int = 4):
     meta = [np.column_stack([q_, j_, a_, b])]
     # shifts of a representative (it and its class count move together)
     zv = m.z_var[base[m.z_var] >= 0.5] if len(m.z_var) else m.z_var
+    if focus is not None:
+        zv = zv[focus[m.var_class[zv]]]
     extra = []
     for v in zv.tolist():
         q, j, a = int(m.var_class[v]), int(m.var_item[v]), int(m.var_code[v])
@@ -889,9 +915,14 @@ def _moves(m: _Model, base: np.ndarray, per_key: int = 4):
         meta.append(e)
         ns += k
     if not ns:
-        return csr_matrix((m.nv, 0)).tocsc()
+        return csr_matrix((m.nv, 0)).tocsc(), csr_matrix((m.A.shape[0], 0)).tocsc()
     meta = np.concatenate(meta)
     U = csr_matrix((np.concatenate(dv), (np.concatenate(ri), np.concatenate(ci))), shape=(m.nv, ns)).tocsc()
+    if not combine:
+        AU = (m.A @ U).tocsc()
+        ax = m.A @ base
+        ok = _feasible(U, AU, base, m.ub, ax - m.lb, m.ubr - ax)
+        return U[:, ok], AU[:, ok]
     # swaps: shift (q, j, a -> b) and shift (r, j, b -> a) of a partner r
     key = (meta[:, 1] * 64 + meta[:, 2]) * 64 + meta[:, 3]
     rkey = (meta[:, 1] * 64 + meta[:, 3]) * 64 + meta[:, 2]
@@ -938,13 +969,69 @@ def _moves(m: _Model, base: np.ndarray, per_key: int = 4):
     pb = order[np.repeat(lo, cnt) + pos]
     sel = pa < pb
     pa, pb = pa[sel], pb[sel]
-    out = [V[:, ok]]
-    if len(pa):
-        n = len(pa)
-        P = csr_matrix((np.ones(2 * n), (np.r_[pa, pb], np.tile(np.arange(n), 2))), shape=(ncol, n)).tocsc()
+    combos = [np.column_stack([pa, pb])]
+    if targets is not None and targets.any():
+        combos.append(_triples(m, V, AV, ok, h, tight, targets, per_key, max_first, max_second, max_triples))
+    out, aout = [V[:, ok]], [AV[:, ok]]
+    for combo in combos:
+        if not len(combo):
+            continue
+        n, w = combo.shape
+        P = csr_matrix((np.ones(n * w), (combo.ravel(), np.repeat(np.arange(n), w))), shape=(ncol, n)).tocsc()
         V2, AV2 = (V @ P).tocsc(), (AV @ P).tocsc()
-        out.append(V2[:, _feasible(V2, AV2, base, m.ub, sl, sh)])
-    return sparse_hstack(out).tocsc()
+        ok2 = _feasible(V2, AV2, base, m.ub, sl, sh)
+        out.append(V2[:, ok2])
+        aout.append(AV2[:, ok2])
+    V, AV = sparse_hstack(out).tocsc(), sparse_hstack(aout).tocsc()
+    V.sum_duplicates()
+    AV.sum_duplicates()
+    return V, AV
+
+
+def _triples(m, V, AV, ok, h, tight, targets, per_key, max_first, max_second, max_triples) -> np.ndarray:
+    """Triples (f, d, e) of moves: f moves a target class and is infeasible alone, d shares one of
+    f's tight rows, and e's hash cancels f + d on the tight rows."""
+    ncol = V.shape[1]
+    vcol = np.repeat(np.arange(ncol), np.diff(V.indptr))
+    hit = np.zeros(ncol, bool)
+    hit[vcol[targets[m.var_class[V.indices]]]] = True
+    first = np.flatnonzero(hit & ~ok)[:max_first]
+    if not len(first):
+        return np.zeros((0, 3), np.int64)
+    rows_t = np.flatnonzero(tight)
+    by_row = AV[rows_t].tocsr()  # tight rows x moves
+    pos_t = np.full(len(tight), -1, np.int64)
+    pos_t[rows_t] = np.arange(len(rows_t))
+    per_row = np.diff(by_row.indptr)
+    fa, fb = [], []
+    for f in first.tolist():
+        r = pos_t[AV.indices[AV.indptr[f] : AV.indptr[f + 1]]]
+        r = r[r >= 0]
+        if not len(r):
+            continue
+        i = r[np.argmin(per_row[r])]  # the most specific tight row f breaks: d must mend it
+        d = by_row.indices[by_row.indptr[i] : by_row.indptr[i + 1]]
+        d = d[d != f][:max_second]
+        fa.append(np.full(len(d), f))
+        fb.append(d)
+    if not fa:
+        return np.zeros((0, 3), np.int64)
+    fa, fb = np.concatenate(fa), np.concatenate(fb)
+    need = -(h[fa] + h[fb])
+    order = np.argsort(h, kind="stable")
+    sh_ = h[order]
+    lo = np.searchsorted(sh_, need, "left")
+    hi = np.minimum(np.searchsorted(sh_, need, "right"), lo + per_key)
+    cnt = np.maximum(hi - lo, 0)
+    a, b = np.repeat(fa, cnt), np.repeat(fb, cnt)
+    pos = np.arange(len(a)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    e = order[np.repeat(lo, cnt) + pos]
+    keep = (e != a) & (e != b) & (need[np.repeat(np.arange(len(fa)), cnt)] != 0)
+    out = np.column_stack([a[keep], b[keep], e[keep]])
+    if len(out) > max_triples:  # an even spread over the first moves
+        rank = np.argsort(np.argsort(out[:, 0], kind="stable"), kind="stable")
+        out = out[np.argsort(rank % max(1, len(out) // max_triples), kind="stable")[:max_triples]]
+    return out
 
 
 def _feasible(V, AV, base, ub, sl, sh) -> np.ndarray:
@@ -1046,9 +1133,10 @@ class _Solver:
         ``patience`` steps that decide nothing."""
         m = self.m
         base = m.truth
+        self.explore(base, None, combine=False)  # single changes of every class first
         idle, last = 0, self.undecided()
         for _ in range(steps):
-            V = self.explore(base)
+            V = self.explore(base, self.focus())
             now = self.undecided()
             idle = 0 if now < last else idle + 1
             last = now
@@ -1063,44 +1151,61 @@ class _Solver:
             pick = np.flatnonzero(touch) if touch.any() else np.arange(V.shape[1])
             base = base + V[:, int(self.rng.choice(pick))].toarray().ravel()
 
-    def explore(self, base: np.ndarray):
-        """Observe every feasible move from ``base`` and compose moves for undecided scores."""
+    def explore(self, base: np.ndarray, focus: np.ndarray | None = None, combine: bool = True):
+        """Observe every feasible move from ``base`` (of the ``focus`` classes) and compose moves
+        for undecided scores."""
         m = self.m
-        V = _moves(m, base)
+        targets = np.zeros(m.Q, bool)
+        targets[m.score_q[m.score_state == 0]] = True
+        targets[m.ans_q[m.ans_state == 0]] = True
+        V, AV = _moves(m, base, focus, targets, combine)
         if not V.shape[1]:
             return None
         dT = None
         if len(m.score_q):
             t0 = m.S @ base
-            dT = (m.S @ V).toarray()
-            np.maximum(m.obs_hi, np.rint(t0 + dT.max(1)).astype(np.int64), out=m.obs_hi)
-            np.minimum(m.obs_lo, np.rint(t0 + dT.min(1)).astype(np.int64), out=m.obs_lo)
+            dT = (m.S @ V).tocsr()
+            up = dT.max(axis=1).toarray().ravel()
+            dn = dT.min(axis=1).toarray().ravel()
+            np.maximum(m.obs_hi, np.rint(t0 + up).astype(np.int64), out=m.obs_hi)
+            np.minimum(m.obs_lo, np.rint(t0 + dn).astype(np.int64), out=m.obs_lo)
             m.score_state[(m.obs_hi - m.obs_lo >= m.score_k) & (m.score_state == 0)] = 1
         if len(m.ans_var):
-            low = base[m.ans_var] + V[m.ans_var].toarray().min(1)
+            low = base[m.ans_var] + V[m.ans_var].min(axis=1).toarray().ravel()
             m.ans_state[(low < m.ans_m - 0.5) & (m.ans_state == 0)] = 1
         if not len(m.score_q):
             return V
         ax = m.A @ base
         for s in np.flatnonzero(m.score_state == 0).tolist():
+            cols = dT.indices[dT.indptr[s] : dT.indptr[s + 1]]
+            vals = dT.data[dT.indptr[s] : dT.indptr[s + 1]]
             for sense in (+1, -1):  # add moves in one direction while they stay feasible
-                order = np.argsort(-sense * dT[s], kind="stable")
-                order = order[sense * dT[s][order] > 0][:12]
-                cur = np.zeros(m.nv)
+                keep = sense * vals > 0
+                order = cols[keep][np.argsort(-sense * vals[keep], kind="stable")][:12]
+                x, axc, moved = base.copy(), ax.copy(), False
                 for c in order.tolist():
-                    trial = cur + V[:, c].toarray().ravel()
-                    x = base + trial
-                    if (x < -1e-9).any() or (x > m.ub + 1e-9).any():
+                    vi = V.indices[V.indptr[c] : V.indptr[c + 1]]
+                    nv_ = x[vi] + V.data[V.indptr[c] : V.indptr[c + 1]]
+                    if (nv_ < -1e-9).any() or (nv_ > m.ub[vi] + 1e-9).any():
                         continue
-                    axt = ax + m.A @ trial
-                    if ((axt < m.lb - 1e-9) | (axt > m.ubr + 1e-9)).any():
+                    ri = AV.indices[AV.indptr[c] : AV.indptr[c + 1]]
+                    nr = axc[ri] + AV.data[AV.indptr[c] : AV.indptr[c + 1]]
+                    if ((nr < m.lb[ri] - 1e-9) | (nr > m.ubr[ri] + 1e-9)).any():
                         continue
-                    cur = trial
-                if cur.any():
-                    self.observe(base + cur)
+                    x[vi], axc[ri], moved = nv_, nr, True
+                if moved:
+                    self.observe(x)
                 if m.score_state[s]:
                     break
         return V
+
+    def focus(self) -> np.ndarray:
+        """The classes whose moves may decide something: partners of the undecided classes."""
+        m = self.m
+        und = np.zeros(m.Q, bool)
+        und[m.score_q[m.score_state == 0]] = True
+        und[m.ans_q[m.ans_state == 0]] = True
+        return m.partner_matrix()[und].any(0)
 
     def undecided(self, q: int | None = None) -> int:
         m = self.m
@@ -1115,7 +1220,16 @@ class _Solver:
         """Certificates (a walk of moves from the truth; local searches, each followed by moves
         from its solution), then a proof for every quantity left."""
         m = self.m
+        clock = time.perf_counter()
+
+        def lap(name):
+            nonlocal clock
+            now = time.perf_counter()
+            self.res.phases[name] = self.res.phases.get(name, 0.0) + now - clock
+            clock = now
+
         self.walk(*_WALK)
+        lap("moves")
         for cap in _ROUND_CAPS:
             for q in m.order.tolist():
                 if not self.undecided(q):
@@ -1125,13 +1239,29 @@ class _Solver:
                     if self.undecided(q):
                         x = self.local(nb, sign)
                         if x is not None and self.undecided():
-                            self.explore(x)
+                            self.explore(x, self.focus())
+        for _ in range(_BATCH[1]):  # every undecided class and its groups together
+            und = np.unique(np.r_[m.score_q[m.score_state == 0], m.ans_q[m.ans_state == 0]])
+            if not len(und):
+                break
+            before = self.undecided()
+            nb = np.unique(np.concatenate([m.neighbourhood(int(q), 8, self.rng) for q in und]))
+            if len(nb) > _BATCH[0]:
+                nb = np.union1d(und[: _BATCH[0] // 2], self.rng.choice(nb, _BATCH[0] // 2, replace=False))
+            for sign in (+1, -1):
+                x = self.local(nb, sign)
+                if x is not None and self.undecided():
+                    self.explore(x, self.focus())
+            if self.undecided() >= before:
+                break
+        lap("local searches")
         for a in np.flatnonzero(m.ans_state == 0).tolist():
             if m.ans_state[a] == 0:
                 self.decide_answer(a)
         for s in range(len(m.score_q)):
             if m.score_state[s] == 0:
                 self.decide_score(s)
+        lap("one quantity at a time")
 
     # -- proofs
     def parts(self) -> list[_Part]:
@@ -1151,103 +1281,100 @@ class _Solver:
             self._parts.append(_Part(m, np.arange(m.n_release)))
         return self._parts
 
+    def _stages(self, q: int):
+        """The relaxations holding class q: the small ones, and the whole model (last)."""
+        parts = [p_ for p_ in self.parts() if q in p_.classes]
+        return [p_ for p_ in parts if not p_.full], parts[-1]
+
     def decide_answer(self, a: int):
-        """Pinned when the minimum of the true code's count is |q| on a relaxation (LP; MILP of a
-        small relaxation or the whole model); not pinned when a solution moves it."""
+        """Pinned when the minimum of the true code's count is |q| on a relaxation; not pinned when
+        a solution moves it. In order: LPs of the small relaxations, local searches, the LP of the
+        whole model, MILPs of the small relaxations, the MILP of the whole model."""
         m = self.m
         q, v = int(m.ans_q[a]), int(m.ans_var[a])
         what = f"answer {m.fam.items[m.ans_j[a]]} of class {q}"
-        parts = [p_ for p_ in self.parts() if q in p_.classes]
-        for part in parts:
-            lo = part.bound(self, {v: 1.0}, False, "LP min " + what)
+        small, full = self._stages(q)
+
+        def proved(part, integer) -> bool | None:
+            lo = part.bound(self, {v: 1.0}, integer, ("MILP" if integer else "LP") + " min " + what)
             if lo is None:
-                return
-            if lo > m.ans_m[a] - 1 + _EPS:
+                return None
+            if lo > m.ans_m[a] - (0.5 if integer else 1 - _EPS):
                 m.ans_state[a] = 2
+            elif integer and part.full:
+                m.ans_state[a] = 1  # the full MILP's solution moved it (and was observed)
+            return bool(m.ans_state[a])
+
+        for part in small:
+            if proved(part, False) is not False:
                 return
-        # certificates: around the classes the LP moves, then around the groups holding q
-        guided = np.union1d(parts[-1].moved_classes(m, _DECIDE_CAPS[0]), [q])
-        for nb in (guided, *(m.neighbourhood(q, cap, self.rng) for cap in _DECIDE_CAPS)):
+        guided = [np.union1d(small[-1].moved_classes(m, _DECIDE_CAPS[0]), [q])] if small else []
+        for nb in (*guided, *(m.neighbourhood(q, cap, self.rng) for cap in _DECIDE_CAPS)):
             if not m.ans_state[a]:
                 self.local(nb, 1, only=("answer", a))
-        for part in parts:
-            if m.ans_state[a] or (not part.full and len(part.cols) > 0.3 * m.nv):
-                continue
-            lo = part.bound(self, {v: 1.0}, True, "MILP min " + what)
-            if lo is None:
+        if m.ans_state[a] or proved(full, False) is not False:
+            return
+        for part in [p_ for p_ in small if len(p_.cols) <= 0.3 * m.nv] + [full]:
+            if proved(part, True) is not False:
                 return
-            if lo > m.ans_m[a] - 0.5:
-                m.ans_state[a] = 2
-            elif part.full:
-                m.ans_state[a] = 1  # the full MILP's solution moved it (and was observed)
 
-    def score_bound(self, s: int, sense: int, part: _Part, integer: bool, what: str) -> int | None:
-        """A proved bound of score quantity s (as T) on a relaxation; tightens the outer bound."""
+    def score_bound(self, s: int, sense: int, part: _Part, integer: bool) -> bool | None:
+        """Tighten the outer bound of score quantity s (as T) on a relaxation; True when that makes
+        it narrow, None after a timeout."""
         m = self.m
         row = m.S[s]
-        v = part.bound(
-            self, dict(zip(row.indices.tolist(), (sense * row.data).tolist(), strict=True)), integer, what
-        )
+        what = f"{'MILP' if integer else 'LP'} {'min' if sense > 0 else 'max'} score of class {m.score_q[s]}"
+        coef = dict(zip(row.indices.tolist(), (sense * row.data).tolist(), strict=True))
+        v = part.bound(self, coef, integer, what)
         if v is None:
             return None
         if sense > 0:
-            b = math.ceil(v - _EPS)
-            m.out_lo[s] = max(m.out_lo[s], b)
+            m.out_lo[s] = max(m.out_lo[s], math.ceil(v - _EPS))
         else:
-            b = math.floor(-v + _EPS)
-            m.out_hi[s] = min(m.out_hi[s], b)
-        return b
+            m.out_hi[s] = min(m.out_hi[s], math.floor(-v + _EPS))
+        if m.out_hi[s] - m.out_lo[s] < m.score_k[s]:
+            m.score_state[s] = 2
+        return bool(m.score_state[s] == 2)
 
     def decide_score(self, s: int):
-        """Narrow when a relaxation bounds the score within less than a scale point (LP, then the
-        MILP of a small relaxation); wide when solutions a scale point apart are found (local
-        searches); the full MILP's minimum and maximum decide the rest."""
+        """Narrow when a relaxation bounds the score within less than a scale point; wide when
+        solutions a scale point apart are found. In order: LPs of the small relaxations, local
+        searches, the LP of the whole model, MILPs of the small relaxations, the MILP of the
+        whole model (whose optima are achieved: the exact range)."""
         m = self.m
-        k, q = int(m.score_k[s]), int(m.score_q[s])
-        parts = [p_ for p_ in self.parts() if q in p_.classes]
+        q = int(m.score_q[s])
+        small, full = self._stages(q)
         guided = {}
-        for part in parts:  # LP proofs
+
+        def bounds(part, integer) -> bool:
+            """Both bounds on ``part``; True when decided (or after a timeout)."""
             for sense in (+1, -1):
                 if m.score_state[s]:
-                    return
-                if (
-                    self.score_bound(
-                        s, sense, part, False, f"LP {'min' if sense > 0 else 'max'} score of class {q}"
-                    )
-                    is None
-                ):
-                    return
-                if m.out_hi[s] - m.out_lo[s] < k:
-                    m.score_state[s] = 2
-                    return
-                guided[sense] = np.union1d(part.moved_classes(m, _DECIDE_CAPS[0]), [q])
-        # certificates: around the classes the LP moves, then around the groups holding q
-        for sense in (+1, -1):
+                    return True
+                if self.score_bound(s, sense, part, integer) is not False:
+                    return True
+                if not integer:
+                    guided[sense] = np.union1d(part.moved_classes(m, _DECIDE_CAPS[0]), [q])
+            return bool(m.score_state[s])
+
+        for part in small:
+            if bounds(part, False):
+                return
+        for sense in guided:
             if not m.score_state[s]:
                 self.local(guided[sense], sense, only=("score", s))
         for cap in _DECIDE_CAPS:
             for sense in (+1, -1):
                 if not m.score_state[s]:
                     self.local(m.neighbourhood(q, cap, self.rng), sense, only=("score", s))
-        for part in parts:  # MILP proofs: a small relaxation, then the whole model
-            if not part.full and len(part.cols) > 0.3 * m.nv:
-                continue
-            for sense in (+1, -1):
-                if m.score_state[s]:
-                    return
-                if (
-                    self.score_bound(
-                        s, sense, part, True, f"MILP {'min' if sense > 0 else 'max'} score of class {q}"
-                    )
-                    is None
-                ):
-                    return
-                if m.out_hi[s] - m.out_lo[s] < k:
-                    m.score_state[s] = 2
-                    return
-            if part.full and not m.score_state[s]:
-                m.exact_lo[s] = m.exact_hi[s] = True
-                m.score_state[s] = 1 if m.out_hi[s] - m.out_lo[s] >= k else 2
+        if m.score_state[s] or bounds(full, False):
+            return
+        for part in [p_ for p_ in small if len(p_.cols) <= 0.3 * m.nv]:
+            if bounds(part, True):
+                return
+        if not bounds(full, True):
+            m.exact_lo[s] = m.exact_hi[s] = True
+            m.score_state[s] = 1 if m.out_hi[s] - m.out_lo[s] >= m.score_k[s] else 2
 
     def exact_range(self, s: int) -> bool:
         """Make the range of a narrow score exact (outer bounds met by solutions); False after a
@@ -1266,7 +1393,7 @@ class _Solver:
                 done = (m.out_lo[s] == m.obs_lo[s]) if sense > 0 else (m.out_hi[s] == m.obs_hi[s])
                 if done:
                     break
-                if self.score_bound(s, sense, part, True, f"MILP exact bound of class {q}") is None:
+                if self.score_bound(s, sense, part, True) is None:
                     return False
         return m.out_lo[s] == m.obs_lo[s] and m.out_hi[s] == m.obs_hi[s]
 
@@ -1536,7 +1663,9 @@ def attack(
                 continue
             solver = _Solver(model, res, time_limit, rng)
             solver.solve()
+            clock = time.perf_counter()
             _judge(model, solver, know, res)
+            res.phases["judging"] = res.phases.get("judging", 0.0) + time.perf_counter() - clock
     res.singled_out.sort(key=lambda f: (f.wave, f.target, f.kind, f.respondent))
     res.group_disclosures.sort(key=lambda f: (f.wave, f.target, f.kind, f.respondent))
     res.seconds = time.perf_counter() - t0
