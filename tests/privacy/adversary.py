@@ -72,13 +72,29 @@ A narrow range or a pinned answer shared by the whole smallest group is a *group
 unanimous group): counted, not failed. The members of a class of several can at most be pinned
 together (all forced to their common true code); each member is then one finding.
 
-Solving (:func:`scipy.optimize.milp`, HiGHS): the true answers and a few MILP solutions under
-random objectives are certificates of achievable values (a score whose observed values span a
-scale point, or an answer seen with another code, is not disclosed); batch solves push the
-undecided quantities apart; then each remaining quantity gets its LP relaxation (a narrow LP
-range or an LP minimum above :math:`|q| - 1` is already a proof) and, only if needed, exact MILP
-minima and maxima. A solve that hits its time limit is recorded in :attr:`Attack.timeouts`,
-never read as safe.
+Solving
+-------
+Every quantity (a score's range, an answer's being pinned) is decided with a certificate or a
+proof, cheapest first:
+
+1. *Certificates without a solver.* Any integer solution shows achievable values (a score whose
+   observed values span a scale point, or an answer seen with another code, is not disclosed).
+   Starting from the true answers, :func:`_moves` tries every *shift* (one member's answer
+   changed), every *swap* (two members' answers to an item exchanged) and pairs and triples of
+   them whose effects on the tight rows cancel (matched by hashing the effects), each checked
+   exactly; a walk then moves to a random feasible neighbour and repeats, around the undecided
+   classes.
+2. *Local searches* (:func:`scipy.optimize.milp`, HiGHS): a MILP over the classes of the groups
+   holding the undecided ones, every other class at its true answers, pushes their scores up or
+   down and their answers off their true codes (a node limit, not a time limit, keeps the attack
+   independent of the machine). Its solutions are certificates, and start new walks.
+3. *Proofs, one quantity at a time*: the LP relaxation of the rows of the small groups (at most
+   :data:`_SMALL` respondents) and then of the whole model (a relaxation's narrow range, or a
+   minimum above :math:`|q| - 1`, is already a proof), local searches aimed at that quantity, and
+   only then exact MILP minima and maxima (of a small relaxation, then of the whole model, whose
+   optima are achieved: the exact range). A narrow score's range is made exact the same way.
+
+A proof that hits its time limit is recorded in :attr:`Attack.timeouts`, never read as safe.
 """
 
 from __future__ import annotations
@@ -105,7 +121,8 @@ _ROUND_CAPS = (15,)  # classes in the local searches of the first phase
 _DECIDE_CAPS = (30, 90)  # classes in the local searches for one quantity
 _WALK = (60, 8)  # steps of the walk of moves, and steps without progress before it stops
 _BATCH = (90, 3)  # classes in a local search of all undecided classes together, and its rounds
-_LOCAL_SECONDS = 1.5  # time limit of a local search (a search for certificates, not a proof)
+_LOCAL_NODES = 300  # branch-and-bound nodes of a local search (a search for certificates, not a
+# proof): a node limit, not a time limit, so that the attack does not depend on the machine
 
 
 class AdversaryError(AssertionError):
@@ -1092,7 +1109,8 @@ class _Solver:
             bounds=Bounds(-x0, m.ub[fi] - x0),
             constraints=LinearConstraint(A_f, m.lb[rows] - rest - A_f @ x0, m.ubr[rows] - rest - A_f @ x0),
             options={
-                "time_limit": min(self.time_limit, 5.0),
+                "time_limit": self.time_limit,
+                "node_limit": _LOCAL_NODES,
                 "presolve": True,
                 "disp": False,
                 "mip_rel_gap": 0.05,
