@@ -2,7 +2,7 @@
 
 Data: D4 of the cadence reference (``tests/reference/cadence/D4_big.csv``: 199,740 respondents in
 25,000 teams, 40 divisions, outcomes y1..y4), regenerated with ``make_data.big_data()`` when the
-file is missing. Times ``toolkit.cadence.compare_cadence(d4, outcome=["y1", "y2", "y3", "y4"],
+file is missing. Times ``toolkit.stats.cadence.compare_cadence(d4, outcome=["y1", "y2", "y3", "y4"],
 covariates=["log_size", "division"])`` (data frame in, results out: design, four REML fits,
 Satterthwaite df, Hedges' g; best of ``--repeat``) against four calls of
 
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference" / "cadence"
 sys.path.insert(0, str(ROOT))
 
-from toolkit import cadence as cad  # noqa: E402
+from toolkit.stats import cadence as cad  # noqa: E402
 
 OUTCOMES = ["y1", "y2", "y3", "y4"]
 COVS = ["log_size", "division"]

@@ -1,6 +1,6 @@
 """Benchmark: careless-response flags on 1,000,000 responses to the default survey (40 items).
 
-Times :func:`toolkit.careless.careless_flags` (and :func:`toolkit.careless.careless_failures`
+Times :func:`toolkit.ingest.careless.careless_flags` (and :func:`toolkit.ingest.careless.careless_failures`
 on its flags) against the plain baseline ``responses[items].mean(axis=1)`` over the ordinal
 items, in the same process, on a synthetic canonical table: random codes with 4% missing
 answers, 3% speeders, 2% straight-liners and 1% duplicate submissions. Run from the
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from _timing import best_of
 
-from toolkit.careless import careless_failures, careless_flags
-from toolkit.schema import canonical_dtypes
+from toolkit.ingest.careless import careless_failures, careless_flags
 from toolkit.survey import load_survey
+from toolkit.survey.schema import canonical_dtypes
 
 
 def _table(survey, n: int, seed: int = 1) -> pd.DataFrame:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import toolkit  # noqa: E402
 from tests.privacy.adversary import attack  # noqa: E402
-from toolkit.disclosure import load_policy, release  # noqa: E402
+from toolkit.privacy.disclosure import load_policy, release  # noqa: E402
 
 KINDS = ("team", "department", "division", "organisation")
 

@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from toolkit.agreement import agreement, icc
-from toolkit.psychometrics import item_statistics, reliability
+from toolkit.stats.agreement import agreement, icc
+from toolkit.stats.psychometrics import item_statistics, reliability
 
 
 def make_data(rows: int, teams: int, k: int, seed: int = 0) -> tuple[pd.DataFrame, list[str]]:

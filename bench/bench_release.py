@@ -1,4 +1,4 @@
-"""Benchmark of :func:`toolkit.disclosure.release` on a simulated organisation of 10,000 teams.
+"""Benchmark of :func:`toolkit.privacy.disclosure.release` on a simulated organisation of 10,000 teams.
 
 Run from the repository root: ``.venv/bin/python bench/bench_release.py [teams] [waves]``.
 Target: under 60 s and under 4 GiB peak memory (resident set) on two cores.
@@ -11,7 +11,7 @@ import sys
 import time
 
 import toolkit
-from toolkit.disclosure import release
+from toolkit.privacy.disclosure import release
 
 
 def main(teams: int = 10_000, waves: int = 2) -> None:

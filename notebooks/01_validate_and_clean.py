@@ -25,10 +25,9 @@ import seaborn as sns
 from IPython.display import Markdown
 
 import toolkit
-from toolkit import plots
-from toolkit.careless import default_max_longstring
-from toolkit.describe import ingest_summary, quarantine_reasons, screening
-from toolkit.study import ingest_exports, study_key
+from toolkit import ingest_exports, plots, study_key
+from toolkit.ingest.careless import default_max_longstring
+from toolkit.stats.describe import ingest_summary, quarantine_reasons, screening
 
 sns.set_theme(style="whitegrid")
 
@@ -36,10 +35,16 @@ sns.set_theme(style="whitegrid")
 # ## Parameters
 #
 # Paths are relative to `notebooks/`; `oneonone run` injects absolute ones. `KEY` names the
-# pseudonym key without containing it: `None` is the public key of the synthetic sample
-# (data/sample only), `"env"` the secret in the environment variable `ONEONONE_KEY`, anything
-# else a key file. The sample has a Qualtrics and a Google Forms export of each wave (the same
-# responses in two layouts); `FORMAT` picks one.
+# pseudonym key without containing it: `None` is the public key of the synthetic sample, which
+# the ingest accepts for the sample's own files only (on any other data it stops and asks for a
+# key); `"env"` is the secret in the environment variable `ONEONONE_KEY`, anything else a key
+# file. The sample has a Qualtrics and a Google Forms export of each wave (the same responses in
+# two layouts); `FORMAT` picks one.
+#
+# An anonymous survey (no sign-in, no employee id) is ingested with `ANONYMOUS = True` and
+# `TEAM_COLUMN` the column that holds the team: no key, the roster only for headcounts, `UNITS`
+# for the known teams. `WAVES_TABLE`, `ALLOW_OUTSIDE_WINDOW` and `NEW_KEY` are the ingest's
+# `--waves-table`, `--allow-outside-window` and `--new-key`.
 
 # %% tags=["parameters"]
 SURVEY = "../surveys/one_on_one_pulse.yaml"
@@ -49,6 +54,12 @@ STORE = "../out/notebooks/store"
 WAVE = "2026Q4"
 FORMAT = "qualtrics"
 KEY = None
+ANONYMOUS = False
+TEAM_COLUMN = None
+UNITS = None
+WAVES_TABLE = None
+ALLOW_OUTSIDE_WINDOW = False
+NEW_KEY = False
 
 # %% [markdown]
 # ## Ingest every wave up to the current one
@@ -56,8 +67,10 @@ KEY = None
 # %%
 survey = toolkit.load_survey(SURVEY)
 results = ingest_exports(
-    EXPORTS, survey=survey, roster=ROSTER, store=STORE, key=study_key(KEY), format=FORMAT, up_to=WAVE
-)
+    EXPORTS, survey=survey, roster=ROSTER, store=STORE, key=None if ANONYMOUS else study_key(KEY),
+    format=FORMAT, up_to=WAVE, anonymous=ANONYMOUS, team_column=TEAM_COLUMN, units=UNITS,
+    waves_table=WAVES_TABLE, allow_outside_window=ALLOW_OUTSIDE_WINDOW, new_key=NEW_KEY,
+)  # fmt: skip
 ingested = ingest_summary(results)
 ingested
 
@@ -108,7 +121,10 @@ careless_now = flag_counts.loc[WAVE].sum()
 Markdown(
     f"- **{len(ingested)} waves** are in the store ({', '.join(ingested['wave'])}); every wave balances "
     f"(rows read = stored + quarantined): **{bool(ingested['balanced'].all())}**.\n"
-    f"- In the current wave {WAVE}, **{current['rows_read']} rows** were read: {current['rows_stored']} "
+    + ("- **Anonymous survey**: every response has a random id that links nobody across waves, so "
+       "analyses that follow the same people from wave to wave are not available; those of teams are.\n"
+       if ANONYMOUS else "")
+    + f"- In the current wave {WAVE}, **{current['rows_read']} rows** were read: {current['rows_stored']} "
     f"stored and {current['rows_quarantined']} quarantined "
     f"({current['rows_quarantined'] / current['rows_read']:.1%}).\n"
     f"- The quarantine's reasons in {WAVE}: "
@@ -117,7 +133,9 @@ Markdown(
     f"- Careless-response flags in {WAVE}: {int(careless_now['speeder'])} speeders, "
     f"{int(careless_now['straight_liner'])} straight-liners (longstring over {longest}), "
     f"{int(careless_now['attention_failure'])} failed attention checks and "
-    f"{int(careless_now['duplicate'])} superseded duplicates; "
+    f"{int(careless_now['duplicate'])} superseded duplicates"
+    + (" (an anonymous survey cannot tell a duplicate from another respondent)" if ANONYMOUS else "")
+    + "; "
     f"{int(flag_counts.xs('stored', level='status')[flags].to_numpy().sum())} flags remain among "
     "stored rows, so every flagged row is held back."
 )

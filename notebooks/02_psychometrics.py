@@ -25,8 +25,8 @@ from IPython.display import Markdown
 
 import toolkit
 from toolkit import plots
-from toolkit.describe import team_mean_verdict
-from toolkit.measurement import CUTOFFS, item_summary
+from toolkit.stats.describe import team_mean_verdict
+from toolkit.stats.measurement import CUTOFFS, item_summary
 from toolkit.study import load_study
 
 sns.set_theme(style="whitegrid")

@@ -30,7 +30,7 @@ from IPython.display import Markdown
 
 import toolkit
 from toolkit import plots
-from toolkit.describe import cadence_means, naive_comparison
+from toolkit.stats.describe import cadence_means, naive_comparison
 from toolkit.study import load_study, load_truth
 
 sns.set_theme(style="whitegrid")
@@ -160,10 +160,12 @@ fig = plots.forest_plot(
 # %% [markdown]
 # **Why they differ.** Cadence is not assigned at random: larger teams and some divisions meet
 # less often, and those same teams and divisions differ in depth. Below, the typical team size
-# of the people reporting each cadence, and how each cadence spreads over the divisions.
+# of the people reporting each cadence (known from a roster; missing without one), and how each
+# cadence spreads over the divisions.
 
 # %%
-size_by_cadence = np.exp(people.groupby("cadence", observed=True)["log_size"].mean()).rename("team size")
+sizes = people.reindex(columns=["cadence", "log_size"])  # no log_size without a roster
+size_by_cadence = np.exp(sizes.groupby("cadence", observed=True)["log_size"].mean()).rename("team size")
 size_by_cadence.round(1).to_frame().T
 
 # %%
@@ -203,8 +205,11 @@ Markdown(
     f"(SE {naive_row['se']:.3f}), the adjusted mixed model {adjusted_row['estimate']:+.3f} "
     f"(SE {adjusted_row['se']:.3f}). The naive "
     "estimate compares reports in different teams as if cadence were the only difference: weekly reports "
-    f"sit in teams of typically {size_by_cadence.get('weekly', np.nan):.1f} people, most often in "
-    f"{division_mix['weekly'].idxmax()} ({division_mix['weekly'].max():.0%}), monthly reports in teams of "
-    f"{size_by_cadence.get('monthly', np.nan):.1f}, most often in {division_mix['monthly'].idxmax()} "
-    f"({division_mix['monthly'].max():.0%}). Its SE also ignores that people in a team resemble each other."
+    + (f"sit in teams of typically {size_by_cadence.get('weekly', np.nan):.1f} people, "
+       if sizes["log_size"].notna().any() else "")
+    + f"most often in {division_mix['weekly'].idxmax()} ({division_mix['weekly'].max():.0%}), monthly "
+    + (f"reports in teams of {size_by_cadence.get('monthly', np.nan):.1f}, "
+       if sizes["log_size"].notna().any() else "reports ")
+    + f"most often in {division_mix['monthly'].idxmax()} ({division_mix['monthly'].max():.0%}). "
+    "Its SE also ignores that people in a team resemble each other."
 )  # fmt: skip

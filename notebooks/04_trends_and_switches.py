@@ -20,6 +20,10 @@
 # A team's cadence in a wave is its manager's policy (teams.csv) when known, else the cadence
 # most of its reports name. The sample is synthetic: the planted switches and the true effect
 # are shown beside the estimates (absent for real data: `TRUTH = None`).
+#
+# Everything here is about teams (team means per wave), so it works on an anonymous survey too,
+# whose respondents cannot be followed from wave to wave; an analysis of individuals who change
+# cadence would need them, and is not available there (the notebook says so below).
 
 # %%
 import seaborn as sns
@@ -27,7 +31,7 @@ from IPython.display import Markdown
 
 import toolkit
 from toolkit import plots
-from toolkit.describe import cadence_means
+from toolkit.stats.describe import cadence_means
 from toolkit.study import load_study, load_truth
 
 sns.set_theme(style="whitegrid")
@@ -44,6 +48,10 @@ study = load_study(STORE, survey=SURVEY, teams=TEAMS)
 panel = study.scores[study.scores["wave"] <= WAVE]
 truth = load_truth(TRUTH)
 print(f"waves {', '.join(sorted(panel['wave'].unique()))}; policies known: {study.policies is not None}")
+print(
+    "respondents are linked across waves" if study.linked
+    else f"respondents are not linked across waves ({study.linkage}): only team-level analyses are available"
+)  # fmt: skip
 
 # %% [markdown]
 # ## Trends by reported cadence across waves
@@ -115,7 +123,11 @@ pooled_pre = switches.pretrend.query("test == 'cs_event_study' and direction == 
 depth_means = trends[trends["construct"] == "depth"].pivot(index="cadence", columns="wave", values="mean")
 gap = depth_means.loc["weekly"] - depth_means.loc["monthly"]
 Markdown(
-    f"- Described without adjustment, weekly minus monthly mean depth ranges from {gap.min():+.2f} "
+    ("" if study.linked else
+     f"- **Respondents are not linked across waves** ({study.linkage}): the switches below are of "
+     "teams, compared through their team means; how individuals who change cadence fare is not "
+     "available.\n")
+    + f"- Described without adjustment, weekly minus monthly mean depth ranges from {gap.min():+.2f} "
     f"({gap.idxmin()}) to {gap.max():+.2f} ({gap.idxmax()}) across waves: cadence is confounded with team "
     "size and division (see the weekly-vs-monthly notebook), which comparing switchers with stayers "
     "removes.\n"

@@ -258,7 +258,7 @@ def test_release_writes_parquet_and_csv_with_the_release_columns(run, tmp_path, 
 
 
 def test_power_gives_the_mde_or_the_teams_needed(run):
-    from toolkit.power import power
+    from toolkit.stats.power import power
 
     result = run("power", "--teams-per-arm", 50, "--team-size", 8, "--icc", 0.1)
     assert result.exit_code == 0, result.output
@@ -418,6 +418,21 @@ def test_survey_export_writes_each_form(run, tmp_path, to, name):
     result = run("survey", "export", SURVEY_PATH, "--to", to, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     assert (tmp_path / name).is_file() and name in result.output.replace("\n", "")
+
+
+def test_survey_export_out_folder_as_in_the_readme(run, tmp_path, monkeypatch):
+    # README: oneonone survey export ... --out forms/  (a folder that does not exist yet)
+    monkeypatch.chdir(tmp_path)
+    result = run("survey", "export", SURVEY_PATH, "--to", "xlsform", "--out", "forms/")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "forms").is_dir() and (tmp_path / "forms" / "one_on_one_pulse.xlsx").is_file()
+    # an existing folder without the slash, and a file path, as before
+    assert run("survey", "export", SURVEY_PATH, "--to", "html", "--out", "forms").exit_code == 0
+    assert (tmp_path / "forms" / "one_on_one_pulse.html").is_file()
+    result = run("survey", "export", SURVEY_PATH, "--to", "html", "--out", "out/questionnaire.html")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "questionnaire.html").is_file()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["questionnaire.html"]
 
 
 def test_survey_export_bad_input(run, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from toolkit import plots
 from toolkit.plots import forest_plot
-from toolkit.power import power
+from toolkit.stats.power import power
 
 
 def _results():

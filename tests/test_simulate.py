@@ -22,10 +22,10 @@ import pytest
 import statsmodels.formula.api as smf
 
 from toolkit.ingest import read_canonical
-from toolkit.schema import canonical_dtypes
 from toolkit.simulate import DEFAULT_EFFECTS, DEFAULT_MESS, SimulatedOrg, pseudonym_key, simulate
 from toolkit.survey import load_survey, parse_survey
-from toolkit.validate import validate
+from toolkit.survey.schema import canonical_dtypes
+from toolkit.survey.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEKLY = "C(cadence, Treatment('monthly'))[T.weekly]"

@@ -30,6 +30,7 @@ ENTRY_KEYS = {
     "rows_quarantined",
     "written_at",
     "toolkit_version",
+    "anonymous",  # a wave stored without a key: no key_fingerprint, no pseudonym_series
 }
 
 
@@ -514,3 +515,18 @@ def test_a_data_file_written_outside_the_store_is_refused(tmp_path, result, surv
     result.valid.to_parquet(tmp_path / "waves" / "2026Q1.parquet", index=False)
     with pytest.raises(StoreError, match=r"waves/2026Q1\.parquet does not match the manifest \(a write was"):
         load_waves(tmp_path)
+
+
+def test_store_files_are_0600_in_folders_0700(tmp_path, result, survey):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        store_wave(tmp_path / "store", wave="2026Q1", valid=result.valid, quarantine=result.quarantine,
+                   survey=survey, source_sha256=SHA_A, source_name="q1.csv")  # fmt: skip
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "store").rglob("*"):
+        expected = 0o700 if path.is_dir() else 0o600
+        assert path.stat().st_mode & 0o777 == expected, path
+    assert (tmp_path / "store").stat().st_mode & 0o777 == 0o700

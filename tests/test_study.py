@@ -10,8 +10,9 @@ import pytest
 
 from tests.conftest import SAMPLE, SURVEY_PATH
 from toolkit.errors import InputError, SecretKeyError, StoreError
+from toolkit.ingest.batch import ingest_exports
 from toolkit.simulate import pseudonym_key
-from toolkit.study import Study, ingest_exports, load_study, load_truth, study_key
+from toolkit.study import Study, load_study, load_truth, study_key
 
 KEY = pseudonym_key(2026)
 EXPORTS = SAMPLE / "exports"
@@ -69,7 +70,7 @@ def test_ingest_exports_a_single_export_per_wave_needs_no_format(tmp_path):
 
 def test_ingest_exports_two_exports_of_a_wave_need_format(tmp_path):
     with pytest.raises(InputError, match=r"several exports name wave 2026Q1 \(google_forms_2026Q1.csv, "
-                       r"qualtrics_2026Q1.csv\): pass format="):  # fmt: skip
+                       r"qualtrics_2026Q1.csv\): give --format"):  # fmt: skip
         ingest_exports(EXPORTS, survey=SURVEY_PATH, roster=ROSTER, store=tmp_path / "s", key=KEY)
     assert not (tmp_path / "s").exists()
 

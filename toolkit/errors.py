@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["InputError", "SecretKeyError", "StoreError", "SurveyError", "ToolkitError"]
+__all__ = ["InputError", "SecretKeyError", "StoreError", "SurveyError", "ToolkitError", "UnitsError"]
 
 
 class ToolkitError(Exception):
@@ -97,6 +97,20 @@ class InputError(ToolkitError):
         if column is not None:
             where.append(f"column {column!r}")
         super().__init__(f"{', '.join(where)}: {problem}")
+
+
+class UnitsError(InputError, ValueError):
+    """The units table cannot describe an organisation: a missing column, a duplicate or missing
+    id, an unknown kind, a parent that is not a unit, several roots or none, a cycle.
+
+    An :class:`InputError` (the file, row and column at fault) and a ``ValueError`` (a bad value
+    given to a function).
+
+    Examples
+    --------
+    >>> str(UnitsError("parent 'd9' is not a unit", path="units.csv", row=4, column="parent"))
+    "units.csv, row 4, column 'parent': parent 'd9' is not a unit"
+    """
 
 
 class SecretKeyError(ToolkitError):

@@ -112,6 +112,7 @@ def execute_notebook(
     parameters: Mapping[str, object] | None = None,
     cwd: str | Path | None = None,
     timeout: int = 600,
+    env: Mapping[str, str] | None = None,
 ) -> nbformat.NotebookNode:
     """Execute one notebook in a fresh ``python3`` kernel of the current interpreter.
 
@@ -128,6 +129,9 @@ def execute_notebook(
         The kernel's working folder; default the notebook's folder (so its relative paths work).
     timeout : int, default 600
         Seconds a single cell may run.
+    env : mapping, optional
+        Environment variables the kernel gets besides this process's (a secret such as
+        ``ONEONONE_KEY``: it stays out of the notebook and its outputs).
 
     Returns
     -------
@@ -156,7 +160,7 @@ def execute_notebook(
     )  # fmt: skip
     folder = Path(cwd) if cwd is not None else source.resolve().parent
     try:
-        client.execute(cwd=str(folder), env=_kernel_env(), cleanup_kc=True)
+        client.execute(cwd=str(folder), env={**_kernel_env(), **(env or {})}, cleanup_kc=True)
     except CellExecutionError as exc:
         raise NotebookError(source, f"{exc.ename}: {exc.evalue}", cell=_failing_cell(nb)) from None
     except (CellTimeoutError, DeadKernelError) as exc:
@@ -202,6 +206,7 @@ def run_notebooks(
     notebooks: Sequence[str | Path] | None = None,
     progress: Callable[[str], object] | None = None,
     strict: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Execute the notebooks in order and write each as ``<stem>.html`` and ``<stem>.ipynb``.
 
@@ -221,6 +226,8 @@ def run_notebooks(
         A parameter that none of the notebooks assigns is an error (a typo would otherwise pass
         unnoticed); ``False`` ignores it (a caller that runs a subset of the notebooks with the
         parameters of all of them).
+    env : mapping, optional
+        Extra environment variables of the kernels (see :func:`execute_notebook`).
 
     Returns
     -------
@@ -252,7 +259,7 @@ def run_notebooks(
             progress(path.stem)
         start = time.perf_counter()
         mine = {k: v for k, v in parameters.items() if k in parameter_names(nb)}
-        executed = execute_notebook(path, parameters=mine)
+        executed = execute_notebook(path, parameters=mine, env=env)
         html = write_html(executed, out / f"{path.stem}.html")
         ipynb = atomic_write_text(out / f"{path.stem}.ipynb", nbformat.writes(executed))
         rows.append((path.stem, str(html), str(ipynb), time.perf_counter() - start))

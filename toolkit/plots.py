@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from toolkit.describe import _need
+from toolkit.stats.describe import _need
 from toolkit.survey import CADENCE_CODES
 
 __all__ = [
@@ -129,7 +129,7 @@ def quarantine_plot(reasons: pd.DataFrame, *, title: str = "Rows held back in qu
     Parameters
     ----------
     reasons : DataFrame
-        ``wave``, ``rule``, ``column``, ``n_rows`` (:func:`toolkit.describe.quarantine_reasons`).
+        ``wave``, ``rule``, ``column``, ``n_rows`` (:func:`toolkit.stats.describe.quarantine_reasons`).
 
     Examples
     --------
@@ -163,7 +163,7 @@ def careless_plot(
     Parameters
     ----------
     screening : DataFrame
-        :func:`toolkit.describe.screening` (``status``, ``seconds_per_item``, ``longstring``).
+        :func:`toolkit.stats.describe.screening` (``status``, ``seconds_per_item``, ``longstring``).
     min_seconds_per_item, max_longstring
         The cut-offs the ingest used, drawn as dashed lines (``max_longstring`` when given).
 
@@ -184,10 +184,15 @@ def careless_plot(
     hue_order = [s for s in ("stored", "quarantined") if s in set(data["status"])]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     timed = data[data["seconds_per_item"] > 0]
-    sns.histplot(
-        data=timed, x="seconds_per_item", hue="status", hue_order=hue_order, log_scale=True,
-        multiple="stack", palette="colorblind", ax=left,
-    )  # fmt: skip
+    if len(timed):
+        sns.histplot(
+            data=timed, x="seconds_per_item", hue="status", hue_order=hue_order, log_scale=True,
+            multiple="stack", palette="colorblind", ax=left,
+        )  # fmt: skip
+    else:  # an export without durations (Google Forms records none): say so instead of an empty plot
+        left.set_xscale("log")
+        left.set_xlim(0.1, 100)
+        left.text(0.5, 0.5, "no durations in this export", ha="center", va="center", transform=left.transAxes)
     left.axvline(min_seconds_per_item, color="0.3", linestyle="--", linewidth=1)
     left.set_xlabel("seconds per answered item (log scale)")
     left.set_ylabel("rows")
@@ -263,7 +268,7 @@ def loadings_plot(
     Parameters
     ----------
     items : DataFrame
-        ``construct``, ``item``, ``loading`` (:func:`toolkit.measurement.item_summary`).
+        ``construct``, ``item``, ``loading`` (:func:`toolkit.stats.measurement.item_summary`).
     cutoff : float, default 0.40
         The conventional minimum loading, drawn as a dashed line.
 
@@ -310,7 +315,7 @@ def cadence_plot(
     Parameters
     ----------
     means : DataFrame
-        :func:`toolkit.describe.cadence_means` by cadence (``construct``, ``cadence``,
+        :func:`toolkit.stats.describe.cadence_means` by cadence (``construct``, ``cadence``,
         ``mean``, ``ci_low``, ``ci_high``).
     labels : mapping, optional
         Construct id to label (e.g. ``study.labels``), used as panel titles.
@@ -420,7 +425,7 @@ def trend_plot(
     Parameters
     ----------
     means : DataFrame
-        :func:`toolkit.describe.cadence_means` by ``("wave", hue)``.
+        :func:`toolkit.stats.describe.cadence_means` by ``("wave", hue)``.
     construct : str
 
     Examples
@@ -559,7 +564,7 @@ def power_curve_plot(
 
     Examples
     --------
-    >>> from toolkit.power import power
+    >>> from toolkit.stats.power import power
     >>> g = power(teams_per_arm=[10, 20, 40], team_size=[5, 10], icc=0.1)
     >>> ax = power_curve_plot(g, effect=0.3).axes[0]
     >>> ax.get_xlabel(), ax.get_ylabel()

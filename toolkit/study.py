@@ -3,9 +3,8 @@
 The analysis notebooks and ``oneonone run`` share these steps, so that no notebook defines a
 function and no two notebooks repeat a cell:
 
-- :func:`ingest_exports` ingests every export of a folder whose file name carries a wave label
-  (``2026Q3``), wave by wave, into the store (:func:`toolkit.ingest`; re-ingesting an export
-  that is already stored is a no-op);
+- :func:`toolkit.ingest_exports` (:mod:`toolkit.ingest.batch`) ingests every export of a folder,
+  wave by wave, into the store;
 - :func:`load_study` loads the stored waves with the survey, the organisation (units), the
   roster and the managers' 1:1 policies into one :class:`Study`: responses, construct scores,
   the covariates the cadence comparisons adjust for, and the release;
@@ -17,173 +16,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from toolkit._tables import read_table
-from toolkit.disclosure import release as _release
+from toolkit._io import read_table
 from toolkit.errors import InputError, StoreError
-from toolkit.ingest.export import detect_format
-from toolkit.ingest.pipeline import IngestResult, ingest
-from toolkit.scoring import score
-from toolkit.store import load_waves
-from toolkit.survey import Survey, load_survey
-from toolkit.units import ancestor
+from toolkit.privacy.disclosure import release as _release
+from toolkit.stats.scoring import score
+from toolkit.stats.steps import team_covariates
+from toolkit.store import linkage, load_waves, manifest
+from toolkit.survey import Survey, as_survey
+from toolkit.units import headcounts
 
-__all__ = ["WAVE_IN_NAME", "Study", "Truth", "ingest_exports", "load_study", "load_truth", "study_key"]
+__all__ = ["Study", "Truth", "load_study", "load_truth", "study_key"]
 
-#: A wave label inside a file name: ``qualtrics_2026Q3.csv`` is an export of wave ``2026Q3``.
-WAVE_IN_NAME = re.compile(r"\d{4}Q[1-4]")
 _POLICY = re.compile(r"^policy_(\d{4}Q[1-4])$")
-
-
-# --------------------------------------------------------------------------- ingest
-
-
-def ingest_exports(
-    exports: str | Path,
-    *,
-    survey: Survey | str | Path,
-    roster: pd.DataFrame | str | Path,
-    store: str | Path,
-    key: bytes,
-    waves: str | Sequence[str] | None = None,
-    format: str | None = None,
-    progress: Callable[[str, Path], object] | None = None,
-    up_to: str | None = None,
-) -> list[IngestResult]:
-    """Ingest every export in a folder, wave by wave in order, into the wave store.
-
-    Parameters
-    ----------
-    exports : str or Path
-        A folder of platform exports. A file takes part when its name contains a wave label
-        (:data:`WAVE_IN_NAME`, like ``qualtrics_2026Q3.csv``); other files are ignored.
-    survey : Survey, str or Path
-        The survey the exports answer (or its YAML file).
-    roster : DataFrame, str or Path
-        The people invited (``employee_id``, ``team``, optionally ``wave``, ``email``,
-        ``name``), or its CSV file.
-    store : str or Path
-        The wave store folder.
-    key : bytes
-        The secret pseudonym key (:func:`toolkit.load_key`).
-    waves : str or sequence of str, optional
-        Only these waves (for example every wave up to the current one); each must have an
-        export in the folder. Default: every wave found.
-    format : str, optional
-        When several files name the same wave, the platform (as
-        :func:`toolkit.ingest.detect_format` names it, e.g. ``"qualtrics"``) whose export is
-        ingested. It only chooses between files; the reader is always chosen by content.
-    progress : callable, optional
-        Called as ``progress(wave, path)`` before each wave is ingested (a progress bar).
-    up_to : str, optional
-        Only the waves up to and including this one (the quarter being analysed), of those
-        found or of ``waves``; it must be one of them.
-
-    Returns
-    -------
-    list of IngestResult
-        One per wave, in wave order. A wave already stored from the same export has status
-        ``"unchanged"``.
-
-    Raises
-    ------
-    InputError
-        When the folder is missing or holds no export with a wave label, a wave asked for
-        (in ``waves`` or ``up_to``) has no export, or a wave has several exports and
-        ``format`` does not pick exactly one (the message names the files).
-    StoreError
-        When a wave is stored from a different export (see :func:`toolkit.ingest`).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from toolkit.simulate import pseudonym_key
-    >>> with tempfile.TemporaryDirectory() as store:
-    ...     done = ingest_exports("data/sample/exports", survey="surveys/one_on_one_pulse.yaml",
-    ...                           roster="data/sample/roster.csv", store=store, key=pseudonym_key(2026),
-    ...                           waves=["2026Q1"], format="qualtrics")
-    ...     again = ingest_exports("data/sample/exports", survey="surveys/one_on_one_pulse.yaml",
-    ...                            roster="data/sample/roster.csv", store=store, key=pseudonym_key(2026),
-    ...                            up_to="2026Q1", format="qualtrics")
-    >>> [(r.wave, r.status, r.format, r.balanced) for r in done]
-    [('2026Q1', 'written', 'qualtrics', True)]
-    >>> again[0].status
-    'unchanged'
-    """
-    folder = Path(exports)
-    if not folder.is_dir():
-        raise InputError("the exports folder does not exist (or is not a folder)", path=folder)
-    found: dict[str, list[Path]] = {}
-    for path in sorted(folder.iterdir()):
-        match = WAVE_IN_NAME.search(path.name)
-        if path.is_file() and not path.name.startswith(".") and match:
-            found.setdefault(match.group(0), []).append(path)
-    if not found:
-        raise InputError(
-            "no export in the folder has a wave label like 2026Q3 in its file name", path=folder
-        )
-    chosen = _wanted(found, waves, folder)
-    if up_to is not None:
-        if up_to not in chosen:
-            _wanted(found, [up_to], folder)  # names the folder's waves when up_to has no export
-            raise ValueError(f"up_to={up_to!r} is not one of the waves asked for ({', '.join(chosen)})")
-        chosen = [w for w in chosen if w <= up_to]
-    the_survey = _survey(survey)
-    people = read_table(roster, what="roster", required=("employee_id", "team"))
-    results = []
-    for wave in chosen:
-        path = _pick(found[wave], wave, format, folder)
-        if progress is not None:
-            progress(wave, path)
-        results.append(ingest(path, the_survey, roster=people, wave=wave, store=store, key=key))
-    return results
-
-
-def _wanted(found: dict[str, list[Path]], waves: str | Sequence[str] | None, folder: Path) -> list[str]:
-    if waves is None:
-        return sorted(found)
-    asked = [waves] if isinstance(waves, str) else list(waves)
-    for wave in asked:
-        if not isinstance(wave, str) or not WAVE_IN_NAME.fullmatch(wave):
-            raise ValueError(f"waves must be wave labels like 2026Q3; got {wave!r}")
-    absent = sorted(set(asked) - set(found))
-    if absent:
-        raise InputError(
-            f"no export for wave(s) {', '.join(absent)}; the folder has exports of "
-            f"{', '.join(sorted(found))}",
-            path=folder,
-        )
-    return sorted(set(asked))
-
-
-def _pick(paths: list[Path], wave: str, format: str | None, folder: Path) -> Path:
-    """The one export of a wave: the only file, or the only file of platform ``format``."""
-    if len(paths) == 1:
-        return paths[0]
-    names = ", ".join(p.name for p in paths)
-    if format is None:
-        raise InputError(
-            f"several exports name wave {wave} ({names}): pass format= the platform to ingest "
-            "(e.g. 'qualtrics'), or keep one export per wave in the folder",
-            path=folder,
-        )
-    platforms = {p: detect_format(p) for p in paths}
-    mine = [p for p, f in platforms.items() if f == format]
-    if len(mine) != 1:
-        shown = ", ".join(f"{p.name} ({f})" for p, f in platforms.items())
-        how_many = "none" if not mine else "more than one"
-        raise InputError(
-            f"wave {wave} has several exports ({shown}) and {how_many} of them is from platform "
-            f"{format!r}: pass the format of exactly one, or keep one export per wave in the folder",
-            path=folder,
-        )
-    return mine[0]
 
 
 def study_key(key: str | Path | None) -> bytes:
@@ -193,10 +43,12 @@ def study_key(key: str | Path | None) -> bytes:
     ----------
     key : None, "env", str or Path
         ``None``: the public key of the synthetic sample, :func:`toolkit.simulate.pseudonym_key`
-        of its seed 2026 (**only for data/sample**: a real export must never be pseudonymised
-        with a public key); ``"env"``: the secret in the environment variable ``ONEONONE_KEY``;
-        anything else: the path of a key file. Either way :func:`toolkit.load_key` checks it,
-        and the key itself never appears in a notebook or its output.
+        of its seed 2026, **only for data/sample**: :func:`toolkit.ingest` refuses it for any
+        file that is not one of the sample's (recognised by content, see
+        :mod:`toolkit.privacy._public_key`) and asks for a key file or ``ONEONONE_KEY`` instead;
+        ``"env"``: the secret in the environment variable ``ONEONONE_KEY``; anything else: the
+        path of a key file. Either way :func:`toolkit.load_key` checks it, and the key itself
+        never appears in a notebook or its output.
 
     Raises
     ------
@@ -209,7 +61,7 @@ def study_key(key: str | Path | None) -> bytes:
     >>> study_key(None) == pseudonym_key(2026)
     True
     """
-    from toolkit.pseudonym import load_key
+    from toolkit.privacy.pseudonym import load_key
     from toolkit.simulate import pseudonym_key
 
     if key is None:
@@ -246,6 +98,12 @@ class Study:
         ``length_<wave>``) columns of ``teams``: ``team``, ``wave``, ``policy`` (and
         ``length``), the long shape ``cadence_switches(..., policies=study.policies)`` reads
         with its default ``cadence="policy"``. None when ``teams`` has no such columns.
+    anonymous : bool
+        Some stored wave was ingested without identity (``--anonymous``): its respondent ids
+        are random.
+    linkage : str
+        Empty when the same respondent can be followed across the stored waves; otherwise why
+        not (anonymous waves, or several pseudonym series), in a sentence.
     """
 
     survey: Survey
@@ -256,6 +114,33 @@ class Study:
     roster: pd.DataFrame | None = None
     teams: pd.DataFrame | None = None
     policies: pd.DataFrame | None = None
+    anonymous: bool = False
+    linkage: str = ""
+
+    @property
+    def linked(self) -> bool:
+        """Whether the same respondent can be followed across the stored waves.
+
+        Analyses of individuals across waves (the same people's change, an individual's
+        switch of cadence) need it; team-level analyses (team means per wave, cadence
+        switches of teams) do not.
+        """
+        return not self.linkage
+
+    def require_linked(self, what: str) -> None:
+        """Raise when respondents cannot be followed across waves, saying which analysis needs it.
+
+        Raises
+        ------
+        InputError
+            Naming ``what`` and why (anonymous waves, several pseudonym series), and what
+            works instead (its team-level form).
+        """
+        if self.linkage:
+            raise InputError(
+                f"{what} needs the same respondents in several waves, which this store cannot give: "
+                f"{self.linkage}. Use the team-level analysis (team means per wave) instead."
+            )
 
     @property
     def labels(self) -> dict[str, str]:
@@ -289,23 +174,14 @@ class Study:
         """
         self._check_wave(wave)
         out = self.scores[self.scores["wave"] == wave].reset_index(drop=True)
-        if self.roster is not None:
-            people = self.roster
-            if "wave" in people.columns:
-                people = people[people["wave"] == wave]
-            size = people.groupby("team").size().astype("float64")
-            out["log_size"] = np.log(out["team"].astype("str").map(size))
-        if self.units is not None:
-            out = out.merge(ancestor(self.units, kind="division"), on="team", how="left")
+        out, _ = team_covariates(out, units=self.units, roster=self.roster, wave=wave)
         return out
 
     @property
     def invited(self) -> pd.DataFrame | None:
-        """Headcounts for response rates: ``team`` (``wave``) and ``invited``, from the roster."""
-        if self.roster is None:
-            return None
-        keys = ["team", "wave"] if "wave" in self.roster.columns else ["team"]
-        return self.roster.groupby(keys).size().rename("invited").reset_index()
+        """Headcounts for response rates: ``team``, ``wave``, ``invited`` (:func:`toolkit.units.headcounts`:
+        the roster's people, else the teams' ``headcount`` columns)."""
+        return headcounts(list(self.waves), roster=self.roster, teams=self.teams)
 
     def release(self, policy=None, *, audiences: Sequence[str] | None = None) -> pd.DataFrame:
         """The release of every stored wave (:func:`toolkit.release`), with response rates
@@ -370,6 +246,7 @@ def load_study(
     Examples
     --------
     >>> import tempfile
+    >>> from toolkit import ingest_exports
     >>> from toolkit.simulate import pseudonym_key
     >>> with tempfile.TemporaryDirectory() as store:
     ...     _ = ingest_exports("data/sample/exports", survey="surveys/one_on_one_pulse.yaml",
@@ -386,7 +263,7 @@ def load_study(
     >>> sorted(study.wave_scores("2026Q2").columns)[:4]
     ['cadence', 'construct', 'division', 'favourable']
     """
-    the_survey = _survey(survey)
+    the_survey = as_survey(survey)
     if not (Path(store) / "manifest.json").is_file():
         raise StoreError(
             "no wave is stored here yet: ingest the exports first (run notebook 01_validate_and_clean, "
@@ -395,6 +272,7 @@ def load_study(
         )
     responses = load_waves(store, survey=the_survey)
     the_teams = None if teams is None else read_table(teams, what="teams", required=("team",))
+    linked, why = linkage(store)
     return Study(
         survey=the_survey,
         responses=responses,
@@ -404,6 +282,8 @@ def load_study(
         roster=None if roster is None else read_table(roster, what="roster", required=("team",)),
         teams=the_teams,
         policies=None if the_teams is None else _policies(the_teams),
+        anonymous=any(e.get("anonymous", False) for e in manifest(store)["waves"].values()),
+        linkage="" if linked else why,
     )
 
 
@@ -421,14 +301,6 @@ def _policies(teams: pd.DataFrame) -> pd.DataFrame | None:
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["team", "wave"], ignore_index=True)
-
-
-def _survey(survey: Survey | str | Path) -> Survey:
-    if isinstance(survey, Survey):
-        return survey
-    if isinstance(survey, str | Path):
-        return load_survey(survey)
-    raise TypeError(f"survey must be a Survey or the path of its YAML file, got {type(survey).__name__}")
 
 
 # --------------------------------------------------------------------------- the simulator's truth

@@ -31,6 +31,14 @@ def test_a_file_path_is_written_as_given(pulse, tmp_path, to):
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left
 
 
+@pytest.mark.parametrize("to", FORMATS)
+def test_a_path_ending_in_a_slash_is_a_folder_created_when_missing(pulse, tmp_path, to):
+    written = export_form(pulse, to, f"{tmp_path}/forms/")
+    assert written.parent == tmp_path / "forms" and written.name.startswith("one_on_one_pulse.")
+    assert [p.name for p in (tmp_path / "forms").iterdir()] == [written.name]
+    assert not (tmp_path / "forms").is_file()
+
+
 def test_an_existing_file_is_replaced(pulse, tmp_path):
     target = tmp_path / "form.html"
     target.write_text("old", encoding="utf-8")

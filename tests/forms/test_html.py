@@ -7,9 +7,9 @@ import re
 import pytest
 
 from tests.forms.conftest import read_questionnaire, tiny_survey
-from toolkit.disclosure import DEFAULT_POLICY
 from toolkit.forms import to_html
 from toolkit.forms._common import sections
+from toolkit.privacy.disclosure import DEFAULT_POLICY
 
 
 @pytest.fixture(scope="module")

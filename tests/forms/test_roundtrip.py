@@ -41,7 +41,7 @@ from tests.forms.conftest import (
 )
 from toolkit.ingest import read_canonical, read_export
 from toolkit.survey import Survey
-from toolkit.validate import to_canonical, validate
+from toolkit.survey.validate import to_canonical, validate
 
 WAVE = "2026Q4"
 

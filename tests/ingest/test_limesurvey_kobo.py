@@ -73,3 +73,15 @@ def test_kobo_xlsx_reads_the_first_sheet_and_lists_repeat_groups(small, contract
 def test_kobo_without_times(small, write):
     with pytest.raises(InputError, match=r"missing required metadata column end \(or _submission_time\)"):
         read_export(write("k.csv", "_uuid;grp/team\nu;t1\n"), small, format="kobo")
+
+
+def test_kobo_name_questions_are_dropped_and_location_questions_are_not(small, fixture_path, write):
+    """A Kobo form that asks ``Enter_name`` is an identifier (dropped and listed); a question that
+    only mentions locations is just a question that no item answers (ignored)."""
+    lines = fixture_path("kobo.csv").read_text(encoding="utf-8").splitlines()
+    lines[0] += ";about/Enter_name;about/How_many_locations"
+    lines[1:] = [line + ";Ana Lopez;2" for line in lines[1:]]
+    export = read_export(write("kobo_names.csv", "\n".join(lines) + "\n"), small)
+    assert "about/Enter_name" in export.dropped
+    assert "about/How_many_locations" in export.ignored
+    assert "Ana Lopez" not in export.table.to_csv()

@@ -122,6 +122,10 @@ def test_code_column_with_many_labels_uses_a_lookup(small):
         "refurl",
         "Name",
         "IP-Adresse",
+        "Enter_name",
+        "group_x/respondent_name",
+        "firstName",
+        "Location",
     ],
 )
 def test_identifiers(name):
@@ -129,7 +133,11 @@ def test_identifiers(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["Progress", "Finished", "DistributionChannel", "_index", "today", "Status", "seed"]
-)
+    "name",
+    [
+        "Progress", "Finished", "DistributionChannel", "_index", "today", "Status", "seed",
+        "In how many locations does your team work?", "Which locations do you visit?", "Address it promptly",
+    ],
+)  # fmt: skip
 def test_not_identifiers(name):
     assert not is_identifier(name)

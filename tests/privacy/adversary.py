@@ -110,7 +110,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 from scipy.sparse import hstack as sparse_hstack
 
-from toolkit.disclosure import load_policy
+from toolkit.privacy.disclosure import load_policy
 
 __all__ = ["MEASURES", "AdversaryError", "Attack", "Finding", "UnknownMeasure", "attack"]
 
@@ -1605,7 +1605,7 @@ def attack(
     waves : iterable of str, optional
         Attack these waves only (default: every wave of the view's rows).
     policy : mapping, optional
-        The release's policy (its decimals); default :data:`toolkit.disclosure.DEFAULT_POLICY`.
+        The release's policy (its decimals); default :data:`toolkit.privacy.disclosure.DEFAULT_POLICY`.
     time_limit : float
         Seconds per solve; a solve that hits it is a timeout.
     targets : iterable of str, optional

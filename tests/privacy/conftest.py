@@ -5,6 +5,9 @@ Every scenario is an organisation ``org`` with two divisions: ``div1`` holds the
 single child). Answers are random (seeded); most scenarios hold a respondent who answered "does not
 apply" (code 9) to an item, one who left an item blank, one who left a demographic blank, and
 several codes of each demographic. :func:`scenarios` returns them by name.
+
+:func:`build`, :func:`_people` and :func:`_units` are the simpler builders of the disclosure tests
+(``test_disclosure.py``): tuples of people, departments directly under the organisation.
 """
 
 from __future__ import annotations
@@ -67,7 +70,9 @@ class Scenario:
         }
 
 
-def build(survey, units, people, *, seed=0, unanimous=(), na=(), blank=(), name="", team="", department=""):
+def scenario(
+    survey, units, people, *, seed=0, unanimous=(), na=(), blank=(), name="", team="", department=""
+):
     """Canonical responses of ``people``. Every ordinal item is answered at random (seeded), except
     in ``unanimous`` teams (every keyed answer 5); ``na`` (respondent, item) pairs answer "does not
     apply" (9), ``blank`` pairs leave the item blank. Meeting length is random, blank for cadence
@@ -117,6 +122,66 @@ def build(survey, units, people, *, seed=0, unanimous=(), na=(), blank=(), name=
         dict.fromkeys(na, 9),
         dict.fromkeys(blank),
     )
+
+
+def build(survey, units, people, *, seed=0, unanimous=()):
+    """Canonical responses for ``people``: (respondent, team, waves, tenure, location, level[, cadence]).
+
+    The cadence defaults to ``weekly``. Every item is answered at random (seeded) except in
+    ``unanimous`` teams, where every keyed answer is 5.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for rid, team, waves, tenure, location, level, *rest in people:
+        cadence = rest[0] if rest else "weekly"
+        for w in waves:
+            row = {
+                "respondent": rid,
+                "wave": w,
+                "team": team,
+                "submitted_at": pd.Timestamp("2026-01-15", tz="UTC"),
+                "duration_s": 300.0,
+                "cadence": cadence,
+                "meeting_length": None if cadence == "none" else "about_30",
+                "tenure": tenure,
+                "location": location,
+                "level": level,
+                "comment": None,
+            }
+            for it in survey.items:
+                if it.kind == "ordinal":
+                    keyed = 5 if team in unanimous else int(rng.integers(1, 6))
+                    row[it.id] = 6 - keyed if it.reverse else keyed
+            row["attention"] = survey.item("attention").expected
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    for it in survey.items:
+        if it.kind == "ordinal" and it.id in frame:
+            frame[it.id] = frame[it.id].astype("Int8")
+    return frame[[c for c in survey.columns if c in frame.columns]], pd.DataFrame(
+        units, columns=["unit", "parent", "kind"]
+    )
+
+
+def _people(
+    prefix,
+    team,
+    n,
+    waves=("2026Q1",),
+    tenure="over_3y",
+    location="office",
+    level="individual",
+    cadence="weekly",
+):
+    return [(f"{prefix}{i:02d}", team, waves, tenure, location, level, cadence) for i in range(n)]
+
+
+def _units(depts):
+    units = [("org", None, "organisation")]
+    for d, teams in depts.items():
+        units.append((d, "org", "department"))
+        units += [(t, d, "team") for t in teams]
+    return units
 
 
 def org(dep1, dep2, dep3):
@@ -176,7 +241,7 @@ def _scenarios(survey) -> dict[str, Scenario]:
     base = org(["ta", "tb"], ["tm", "tn"], ["tx", "ty"])
     # 1. a department of one 5-person team and one 6-person team
     add(
-        build(
+        scenario(
             survey,
             base,
             team("a", "ta", 5) + team("b", "tb", 6) + filler,
@@ -192,7 +257,7 @@ def _scenarios(survey) -> dict[str, Scenario]:
     ppl = team("a", "ta", 5) + team("b", "tb", 8) + filler
     ppl[2] = Person("a02", "ta", (Q1,), None, "remote", "senior", "weekly")
     add(
-        build(
+        scenario(
             survey,
             base,
             ppl,
@@ -208,7 +273,7 @@ def _scenarios(survey) -> dict[str, Scenario]:
     ones = [f"t{i}" for i in range(6)]
     ppl = [Person(f"o{i}", f"t{i}", (Q1,), TENURES[i % 3], LOCATIONS[i % 2], LEVELS[i % 3]) for i in range(6)]
     add(
-        build(
+        scenario(
             survey,
             org(ones, ["tm", "tn"], ["tx", "ty"]),
             ppl + filler,
@@ -224,7 +289,7 @@ def _scenarios(survey) -> dict[str, Scenario]:
     ppl = [Person(f"c{i}", "tc", (Q1,), TENURES[i % 3], "office", "individual") for i in range(5)]
     ppl.append(Person("c05", "tc", (Q1,), "over_3y", "office", "senior"))
     add(
-        build(
+        scenario(
             survey,
             org(["tc", "tb"], ["tm", "tn"], ["tx", "ty"]),
             ppl + team("b", "tb", 7) + filler,
@@ -246,7 +311,7 @@ def _scenarios(survey) -> dict[str, Scenario]:
         *_filler(both),
     ]
     add(
-        build(
+        scenario(
             survey,
             base,
             ppl,
@@ -270,7 +335,7 @@ def _scenarios(survey) -> dict[str, Scenario]:
         + team("y", "ty", 6, cadence="less_than_monthly")
     )
     add(
-        build(
+        scenario(
             survey,
             org(["tw", "ts", "tz"], ["tm", "tn"], ["tx", "ty"]),
             ppl,
@@ -284,7 +349,7 @@ def _scenarios(survey) -> dict[str, Scenario]:
     )
     # 7. one "does not apply" answer in a team of 6
     add(
-        build(
+        scenario(
             survey,
             base,
             team("a", "ta", 6, vary=False) + team("b", "tb", 7) + filler,
@@ -297,7 +362,7 @@ def _scenarios(survey) -> dict[str, Scenario]:
     )
     # 8. a unanimous team (a group disclosure, nobody singled out)
     add(
-        build(
+        scenario(
             survey,
             base,
             team("u", "ta", 5, vary=False) + team("b", "tb", 7) + filler,

@@ -15,7 +15,7 @@ import pytest
 import toolkit
 from tests.privacy.adversary import AdversaryError, Attack, UnknownMeasure, attack
 from tests.privacy.conftest import Q1, Q2, scenarios
-from toolkit.disclosure import release
+from toolkit.privacy.disclosure import release
 
 NAMES = (
     "teams_5_and_6",

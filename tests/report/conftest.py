@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import toolkit
-from toolkit.disclosure import DEFAULT_POLICY
+from toolkit.privacy.disclosure import DEFAULT_POLICY
 from toolkit.report import write_manager_reports
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,6 +18,7 @@ module's notes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -59,11 +60,12 @@ def export_form(
     to : {"xlsform", "qualtrics", "limesurvey", "html"}
         The format; see :data:`FORMATS`.
     out : str or Path
-        The file to write, or an existing folder: then the file is
-        ``<survey id>.xlsx``, ``.qualtrics.txt``, ``.limesurvey.txt`` or ``.html`` in it.
+        The file to write, or a folder: an existing folder, or a path ending in ``/`` (created
+        when missing). In a folder the file is ``<survey id>.xlsx``, ``.qualtrics.txt``,
+        ``.limesurvey.txt`` or ``.html``.
     policy : mapping, str, Path or None
         For ``html``: the disclosure policy whose thresholds the questionnaire states (see
-        :func:`toolkit.disclosure.load_policy`); ``None`` for the defaults. The platform forms
+        :func:`toolkit.privacy.disclosure.load_policy`); ``None`` for the defaults. The platform forms
         do not use it.
 
     Returns
@@ -87,12 +89,15 @@ def export_form(
     >>> [export_form(survey, to, folder).name for to in FORMATS]  # doctest: +NORMALIZE_WHITESPACE
     ['one_on_one_pulse.xlsx', 'one_on_one_pulse.qualtrics.txt', 'one_on_one_pulse.limesurvey.txt',
      'one_on_one_pulse.html']
+    >>> export_form(survey, "html", folder + "/forms/").relative_to(folder).as_posix()
+    'forms/one_on_one_pulse.html'
     """
     if to not in FORMATS:
         raise ValueError(f"to must be one of {', '.join(FORMATS)}; got {to!r}")
     page = to_html(survey, policy=policy) if to == "html" else None  # a bad policy fails before writing
     path = Path(out)
-    if path.is_dir():
+    if path.is_dir() or _names_a_folder(out):
+        path.mkdir(parents=True, exist_ok=True)
         path = path / f"{survey.id}{_SUFFIX[to]}"
     if to == "xlsform":
         return to_xlsform(survey, path)
@@ -101,3 +106,9 @@ def export_form(
     if to == "limesurvey":
         return atomic_write_text(path, to_limesurvey_tsv(survey))
     return atomic_write_text(path, page)
+
+
+def _names_a_folder(out: str | Path) -> bool:
+    """A path written with a trailing separator (``forms/``) names a folder, existing or not."""
+    text = os.fspath(out)
+    return text.endswith(("/", os.sep)) or (os.altsep is not None and text.endswith(os.altsep))

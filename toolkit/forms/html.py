@@ -20,8 +20,8 @@ from pathlib import Path
 
 import jinja2
 
-from toolkit.disclosure import load_policy
 from toolkit.forms._common import condition_in_words, one_line, sections
+from toolkit.privacy.disclosure import load_policy
 from toolkit.survey import Item, Survey
 
 __all__ = ["to_html"]
@@ -43,7 +43,7 @@ def to_html(survey: Survey, *, policy: Mapping | str | Path | None = None) -> st
     survey : Survey
     policy : mapping, str, Path or None
         The disclosure policy whose thresholds the page states (see
-        :func:`toolkit.disclosure.load_policy`); ``None`` for the defaults.
+        :func:`toolkit.privacy.disclosure.load_policy`); ``None`` for the defaults.
 
     Returns
     -------

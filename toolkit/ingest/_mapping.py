@@ -45,10 +45,13 @@ _IDENTIFIER_NAMES = {
     "username", "submittedby", "deviceid", "subscriberid", "simserial", "phonenumber", "phone",
     "refurl", "referrerurl", "geolocation",
 }  # fmt: skip
-_IDENTIFIER_WORDS = re.compile(
-    r"e-?mail|\bname\b|\bnames\b|\bip\b|ip ?address|latitude|longitude|\bgps\b|geo|location|phone|recipient",
-    re.IGNORECASE,
-)
+#: Words that make a header an identifier wherever they stand (``RecipientEmail``, ``IP-Adresse``).
+_IDENTIFIER_PARTS = re.compile(r"e-?mail|latitude|longitude|geoloc|geopoint|phone|recipient", re.IGNORECASE)
+#: Whole words (after splitting ``Enter_name``, ``firstName``, ``IP-Adresse`` into words) that make a
+#: header an identifier; plurals are not among them, so "Which locations ..." is a question, not a GPS
+#: column.
+_IDENTIFIER_TOKENS = {"name", "names", "ip", "gps", "geo", "location", "surname", "username"}
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 @cache
@@ -207,17 +210,25 @@ def is_identifier(name: str) -> bool:
 
     Names, e-mail addresses, IP addresses, locations, phone numbers, platform response and
     device ids, access tokens, referrer URLs (they may carry an e-mail) and recipient
-    fields: such columns are dropped and listed, never passed on.
+    fields: such columns are dropped and listed, never passed on. The header is split into
+    words (at spaces, punctuation, underscores and ``camelCase``), so a Kobo question named
+    ``Enter_name`` is a name, while a question that mentions "locations" is not a location.
 
     Examples
     --------
     >>> [is_identifier(n) for n in ("IPAddress", "Tell me your name!", "_uuid", "Progress")]
     [True, True, True, False]
+    >>> [is_identifier(n) for n in ("Enter_name", "group/respondent_name", "Which locations do you visit?")]
+    [True, True, False]
     """
-    key = re.sub(r"[\W_]+", "", str(name).rsplit("/", 1)[-1]).casefold()
+    text = str(name)
+    key = re.sub(r"[\W_]+", "", text.rsplit("/", 1)[-1]).casefold()
     if key in _IDENTIFIER_NAMES or key.endswith(("latitude", "longitude", "altitude", "precision")):
         return True
-    return bool(_IDENTIFIER_WORDS.search(str(name)))
+    if _IDENTIFIER_PARTS.search(text):
+        return True
+    words = {w.casefold() for w in re.split(r"[\W_]+", _CAMEL.sub(" ", text)) if w}
+    return bool(words & _IDENTIFIER_TOKENS)
 
 
 # --------------------------------------------------------------------------- answer codes

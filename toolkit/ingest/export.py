@@ -38,7 +38,7 @@ FORMATS = (
     "kobo",
     "canonical",
 )
-#: The columns of ``Export.failures`` (those of :attr:`toolkit.validate.Validation.failures`).
+#: The columns of ``Export.failures`` (those of :attr:`toolkit.survey.validate.Validation.failures`).
 FAILURE_COLUMNS = ["row", "column", "rule", "value", "message"]
 _READERS = {
     "qualtrics": "qualtrics",
@@ -67,7 +67,8 @@ class Export:
         roster), ``submitted_at`` (``datetime64[us, UTC]``), ``duration_s`` (Float64),
         ``team`` (str; when the file has the team item or a team column), then one column
         per survey item found, in survey order, as text codes. A ``canonical`` file's table
-        is :func:`toolkit.ingest.read_canonical`'s, unchanged.
+        has the survey's columns as :func:`toolkit.ingest.read_canonical` read them (``respondent``
+        or ``employee_id``/``email``, ``wave``, ...), every other column dropped.
     format : str
         One of :data:`FORMATS`.
     source : str
@@ -96,7 +97,12 @@ class Export:
 
 
 def read_export(
-    path: str | Path, survey: Survey, *, format: str | None = None, timezone: str = "UTC"
+    path: str | Path,
+    survey: Survey,
+    *,
+    format: str | None = None,
+    timezone: str = "UTC",
+    team_column: str | None = None,
 ) -> Export:
     """Read a survey platform's export of responses to ``survey``.
 
@@ -110,9 +116,14 @@ def read_export(
         The survey the responses answer: its item ids, question texts, aliases and answer
         labels find the columns and turn labels into codes.
     format : str, optional
-        One of :data:`FORMATS`, to skip detection.
+        One of :data:`FORMATS`, to skip detection (the CLI's ``--format``). A format that does
+        not fit the file is an error that names the format the file looks like.
     timezone : str
         The IANA time zone of timestamps the file gives without one.
+    team_column : str, optional
+        The column that holds each respondent's team (the CLI's ``--team-column``), by its
+        header: an embedded-data field, or a question's header or text. It becomes ``team``
+        (answer labels of the survey's team item become its codes).
 
     Returns
     -------
@@ -121,8 +132,9 @@ def read_export(
     Raises
     ------
     InputError
-        When the file is missing, empty, binary, of no known format, has a damaged row, lacks
-        a required metadata column, or has no column that matches an item of ``survey``.
+        When the file is missing, empty, binary, of no known format (or not of the forced
+        ``format``), has a damaged row, lacks a required metadata column, has no column that
+        matches an item of ``survey``, or has no column ``team_column``.
     ValueError
         When ``format`` or ``timezone`` is not known.
 
@@ -139,14 +151,43 @@ def read_export(
     check_timezone(timezone)
     if format is not None and format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    if team_column is not None and (not isinstance(team_column, str) or not team_column.strip()):
+        raise ValueError(f"team_column must be a column header; got {team_column!r}")
     fmt = format or detect_format(path)
     try:
         if fmt == "canonical":
-            return _read_canonical(path, survey)
+            return _read_canonical(path, survey, team_column=team_column)
         reader = importlib.import_module(f"toolkit.ingest.{_READERS[fmt]}")
-        return reader.read(path, survey, timezone=timezone, format=fmt)
+        return reader.read(path, survey, timezone=timezone, format=fmt, team_column=team_column)
+    except InputError as exc:
+        if format is None or not Path(path).is_file():
+            raise
+        raise _misfit(path, format, exc.problem, row=exc.row, column=exc.column) from None
     except (ValueError, UnicodeError, csv.Error, pa.ArrowException, OSError, zipfile.BadZipFile) as exc:
+        if format is not None and Path(path).is_file():
+            raise _misfit(path, format, str(exc)) from None
         raise InputError(f"cannot read the file as {fmt}: {exc}", path=path) from None
+
+
+#: Formats that are one platform written two ways (a forced format may pick either).
+_FAMILY = {"qualtrics_legacy": "qualtrics", "google_sheets": "google_forms"}
+
+
+def _misfit(
+    path: str | Path, format: str, problem: str, *, row: int | None = None, column: str | None = None
+) -> InputError:
+    """The error for ``--format`` that does not fit the file: what failed, and what the file looks like."""
+    try:
+        looks = detect_format(path)
+    except InputError:
+        looks = None
+    hint = "leave out --format to have the platform recognised from the content"
+    if looks is not None and _FAMILY.get(looks, looks) != _FAMILY.get(format, format):
+        what = "canonical table" if looks == "canonical" else f"{looks} export"
+        hint = f"the file looks like a {what}: leave out --format, or give --format {looks}"
+    return InputError(
+        f"--format {format} does not fit this file: {problem}; {hint}", path=path, row=row, column=column
+    )
 
 
 def check_timezone(timezone: str) -> None:
@@ -187,7 +228,7 @@ def detect_format(path: str | Path) -> str:
         shown = ", ".join(repr(h) for h in grid.records[0][:6])
         raise InputError(
             f"cannot tell which platform wrote this file (its first columns are {shown}); "
-            f"pass format= one of {', '.join(FORMATS)}",
+            f"give --format, one of {', '.join(FORMATS)}",
             path=path,
         )
     return fmt
@@ -220,14 +261,57 @@ def _detect(grid: Grid) -> str | None:
     return None
 
 
-def _read_canonical(path: str | Path, survey: Survey) -> Export:
+#: Columns of a canonical file that identify the respondent: kept to pseudonymise, never stored.
+_CANONICAL_KEYS = ("employee_id", "email")
+
+
+def _read_canonical(path: str | Path, survey: Survey, *, team_column: str | None = None) -> Export:
+    """A canonical file as an :class:`Export`: the survey's columns, the keys that identify the
+    respondent (``respondent``, or ``employee_id``/``email`` to pseudonymise), and every other
+    column dropped (listed in ``dropped`` when its header names an identifier, else in
+    ``ignored``), exactly as the platform readers do."""
     from toolkit.ingest.canonical import read_canonical
 
     table = read_canonical(path)
-    missing = tuple(it.id for it in survey.items if it.id not in table.columns and it.role != "team")
-    if survey.role_item("team") is not None and "team" not in table.columns:
+    columns = [str(c) for c in table.columns]
+    if team_column is not None:
+        if team_column not in columns:
+            raise InputError(
+                f"no column headed {team_column!r} (--team-column); the file has "
+                + ", ".join(repr(c) for c in columns[:12]),
+                path=path,
+                column=team_column,
+            )
+        if team_column != "team":
+            table = table.drop(columns=[c for c in ("team",) if c in columns]).rename(
+                columns={team_column: "team"}
+            )
+            columns = [str(c) for c in table.columns]
+    if "submitted_at" not in columns:
+        raise InputError(
+            "this is not a canonical response table, which has the columns respondent (or "
+            "employee_id), wave, team, submitted_at, duration_s and one per item id: it has no "
+            "submitted_at",
+            path=path,
+            column="submitted_at",
+        )
+    wanted = set(survey.columns) | set(_CANONICAL_KEYS)
+    if "employee_id" in columns:  # the e-mail is a key only where there is no employee id
+        wanted.discard("email")
+    kept = [c for c in columns if c in wanted]
+    if not set(kept) & set(survey.item_columns):
+        raise InputError(
+            f"no column matches an item of survey {survey.id!r} (version {survey.version}): is this "
+            "the right survey for this file?",
+            path=path,
+        )
+    dropped = tuple(c for c in columns if c not in wanted and (c in _CANONICAL_KEYS or is_identifier(c)))
+    ignored = tuple(c for c in columns if c not in wanted and c not in dropped)
+    missing = tuple(it.id for it in survey.items if it.id not in columns and it.role != "team")
+    if survey.role_item("team") is not None and "team" not in columns:
         missing = (survey.role_item("team").id, *missing)
-    return Export(table, "canonical", str(path), missing_items=missing)
+    out = table[kept] if len(kept) < len(columns) else table
+    return Export(out, "canonical", str(path), dropped=dropped, ignored=ignored, missing_items=missing)
 
 
 # --------------------------------------------------------------------------- building an Export
@@ -297,19 +381,51 @@ def require(grid: Grid, what: str, *columns: int | None) -> None:
 
 
 def build(
-    grid: Grid, layout: Layout, survey: Survey, *, format: str, timezone: str, source: str | Path
+    grid: Grid,
+    layout: Layout,
+    survey: Survey,
+    *,
+    format: str,
+    timezone: str,
+    source: str | Path,
+    team_column: str | None = None,
 ) -> Export:
-    """Read the body of ``grid`` as ``layout`` says and assemble the :class:`Export`."""
+    """Read the body of ``grid`` as ``layout`` says and assemble the :class:`Export`.
+
+    ``team_column`` names the column that holds the team (see :func:`read_export`); it takes
+    the place of any column that answers the survey's team item.
+    """
     path = grid.path
     items = match_columns(layout.headers, survey, import_ids=layout.import_ids, style=layout.style, path=path)
     items = {j: i for j, i in items.items() if j not in _meta_positions(layout)}
+    team_item = survey.role_item("team")
+    if team_column is not None:
+        j = _team_column(layout, team_column, path)
+        if j in items and (team_item is None or items[j] != team_item.id):
+            raise InputError(
+                f"the --team-column {team_column!r} answers the survey's item {items[j]!r}, not the team: "
+                "name the column that holds each respondent's team",
+                path=path,
+                column=team_column,
+            )
+        if j in _meta_positions(layout):
+            raise InputError(
+                f"the --team-column {team_column!r} is the export's {_role_of(layout, j)} column, not "
+                "the team: name the column that holds each respondent's team",
+                path=path,
+                column=team_column,
+            )
+        items = {k: i for k, i in items.items() if team_item is None or i != team_item.id}
+        if team_item is not None:  # read as the team item: its answer labels become codes
+            items[j] = team_item.id
+        else:
+            layout.team = j
     if not items:
         raise InputError(
             f"no column matches an item of survey {survey.id!r} (version {survey.version}): is this "
             "the right survey for this export?",
             path=path,
         )
-    team_item = survey.role_item("team")
     team_col = next((j for j, i in items.items() if team_item is not None and i == team_item.id), None)
     if team_col is None and layout.team is None:
         layout.team = next((j for j, n in enumerate(layout.names) if normalised_header(n) in _TEAM), None)
@@ -361,6 +477,36 @@ def build(
         failures.extend(_status_failures(cols[layout.status], layout, index))
         used.add(layout.status)
     return _assemble(grid, layout, survey, out, index, failures, items, used, format=format, source=source)
+
+
+def _team_column(layout: Layout, name: str, path: object) -> int:
+    """The position of the column headed ``name``: by any of its header rows (an embedded-data
+    field's name, a question's id or text), compared loosely."""
+    wanted = normalised_header(name)
+    for exact in (True, False):
+        for j, (shown, texts) in enumerate(zip(layout.names, layout.headers, strict=True)):
+            for text in (shown, *texts):
+                if (text.strip() == name.strip()) if exact else (normalised_header(text) == wanted):
+                    return j
+    shown = ", ".join(repr(n) for n in layout.names[:12]) + (" ..." if len(layout.names) > 12 else "")
+    raise InputError(
+        f"no column headed {name!r} (--team-column); the export's columns are {shown}",
+        path=path,
+        column=name,
+    )
+
+
+def _role_of(layout: Layout, j: int) -> str:
+    roles = {
+        "employee id": layout.employee_id,
+        "e-mail": layout.email,
+        "submission time": layout.submitted,
+        "start time": layout.start,
+        "end time": layout.end,
+        "duration": layout.duration,
+        "status": layout.status,
+    }
+    return next((role for role, k in roles.items() if k == j), "metadata")
 
 
 def _meta_positions(layout: Layout) -> set[int]:

@@ -53,7 +53,14 @@ def read_google_forms(path: str | Path, survey: Survey, *, timezone: str = "UTC"
     return read_export(path, survey, format="google_forms", timezone=timezone)
 
 
-def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None = None) -> Export:
+def read(
+    path: str | Path,
+    survey: Survey,
+    *,
+    timezone: str,
+    format: str | None = None,
+    team_column: str | None = None,
+) -> Export:
     """Read a Google Forms export (for :func:`toolkit.ingest.read_export`)."""
     grid = open_grid(path)
     layout = plain_layout(grid)
@@ -63,4 +70,4 @@ def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None 
     layout.serial = grid.kind == "xlsx"
     layout.metadata(layout.submitted, layout.email, layout.find("Score"))
     fmt = "google_sheets" if grid.kind == "xlsx" else "google_forms"
-    return build(grid, layout, survey, format=fmt, timezone=timezone, source=path)
+    return build(grid, layout, survey, format=fmt, timezone=timezone, source=path, team_column=team_column)

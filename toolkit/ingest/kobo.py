@@ -68,7 +68,14 @@ def read_kobo(path: str | Path, survey: Survey, *, timezone: str = "UTC") -> Exp
     return read_export(path, survey, format="kobo", timezone=timezone)
 
 
-def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None = None) -> Export:
+def read(
+    path: str | Path,
+    survey: Survey,
+    *,
+    timezone: str,
+    format: str | None = None,
+    team_column: str | None = None,
+) -> Export:
     """Read a KoboToolbox export (for :func:`toolkit.ingest.read_export`)."""
     grid = open_grid(path)
     layout = plain_layout(grid)
@@ -93,4 +100,4 @@ def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None 
             layout.headers[j] = ()
     layout.identifiers = frozenset(drop)
     layout.metadata(layout.employee_id)
-    return build(grid, layout, survey, format="kobo", timezone=timezone, source=path)
+    return build(grid, layout, survey, format="kobo", timezone=timezone, source=path, team_column=team_column)

@@ -71,7 +71,14 @@ def read_limesurvey(path: str | Path, survey: Survey, *, timezone: str = "UTC") 
     return read_export(path, survey, format="limesurvey", timezone=timezone)
 
 
-def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None = None) -> Export:
+def read(
+    path: str | Path,
+    survey: Survey,
+    *,
+    timezone: str,
+    format: str | None = None,
+    team_column: str | None = None,
+) -> Export:
     """Read a LimeSurvey export (for :func:`toolkit.ingest.read_export`)."""
     grid = open_grid(path)
     layout = plain_layout(grid)
@@ -92,4 +99,6 @@ def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None 
             ids.add(j)
     layout.identifiers = frozenset(ids - {layout.employee_id})
     layout.metadata(layout.employee_id)
-    return build(grid, layout, survey, format="limesurvey", timezone=timezone, source=path)
+    return build(
+        grid, layout, survey, format="limesurvey", timezone=timezone, source=path, team_column=team_column
+    )

@@ -45,7 +45,14 @@ def read_msforms(path: str | Path, survey: Survey, *, timezone: str = "UTC") -> 
     return read_export(path, survey, format="msforms", timezone=timezone)
 
 
-def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None = None) -> Export:
+def read(
+    path: str | Path,
+    survey: Survey,
+    *,
+    timezone: str,
+    format: str | None = None,
+    team_column: str | None = None,
+) -> Export:
     """Read a Microsoft Forms export (for :func:`toolkit.ingest.read_export`)."""
     grid = open_grid(path)
     layout = plain_layout(grid)
@@ -62,4 +69,6 @@ def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None 
     for j, name in enumerate(layout.names):
         if name.casefold().startswith(_QUIZ):
             layout.headers[j] = ()
-    return build(grid, layout, survey, format="msforms", timezone=timezone, source=path)
+    return build(
+        grid, layout, survey, format="msforms", timezone=timezone, source=path, team_column=team_column
+    )

@@ -77,13 +77,20 @@ def read_qualtrics(path: str | Path, survey: Survey, *, timezone: str = "UTC") -
     return read_export(path, survey, format="qualtrics", timezone=timezone)
 
 
-def read(path: str | Path, survey: Survey, *, timezone: str, format: str | None = None) -> Export:
+def read(
+    path: str | Path,
+    survey: Survey,
+    *,
+    timezone: str,
+    format: str | None = None,
+    team_column: str | None = None,
+) -> Export:
     """Read a Qualtrics export (for :func:`toolkit.ingest.read_export`)."""
     grid = open_grid(path)
     legacy = _is_legacy(grid)  # the content decides between the two layouts, whatever was forced
     layout = _legacy_layout(grid) if legacy else _layout(grid)
     fmt = "qualtrics_legacy" if legacy else "qualtrics"
-    return build(grid, layout, survey, format=fmt, timezone=timezone, source=path)
+    return build(grid, layout, survey, format=fmt, timezone=timezone, source=path, team_column=team_column)
 
 
 def _is_legacy(grid: Grid) -> bool:

@@ -9,7 +9,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-__all__ = ["Units", "environment", "fmt_change", "fmt_mean", "fmt_pct", "wave_before"]
+__all__ = ["environment", "fmt_change", "fmt_mean", "fmt_pct", "wave_before"]
 
 
 @lru_cache(maxsize=1)
@@ -73,55 +73,6 @@ def wave_before(release: pd.DataFrame, wave: str) -> str | None:
         raise ValueError(f"wave {wave!r} is not in the release; it has {waves}")
     i = waves.index(wave)
     return waves[i - 1] if i > 0 else None
-
-
-class Units:
-    """The units table as lookups: parent, kind and display label of each unit."""
-
-    def __init__(self, units: pd.DataFrame):
-        if not isinstance(units, pd.DataFrame):
-            raise TypeError(f"units must be a DataFrame, got {type(units).__name__}")
-        missing = [c for c in ("unit", "parent", "kind") if c not in units.columns]
-        if missing:
-            raise ValueError(f"units lacks the columns {missing}; it needs unit, parent, kind")
-        names = units["unit"].astype("str").tolist()
-        parents = [None if pd.isna(p) or p == "" else str(p) for p in units["parent"].tolist()]
-        self.parent = dict(zip(names, parents, strict=True))
-        self.kind = dict(zip(names, units["kind"].astype("str").tolist(), strict=True))
-        label_col = next((c for c in ("label", "name") if c in units.columns), None)
-        labels = units[label_col].astype("str").tolist() if label_col else names
-        self.label = dict(zip(names, labels, strict=True))
-        self.manager = (
-            dict(zip(names, units["manager"].astype("str").tolist(), strict=True))
-            if "manager" in units.columns
-            else {}
-        )
-        self.names = names
-
-    def chain(self, unit: str) -> list[str]:
-        """``unit`` and its ancestors up to the root, nearest first."""
-        out, seen = [], set()
-        cur: str | None = unit
-        while cur is not None and cur not in seen:
-            out.append(cur)
-            seen.add(cur)
-            cur = self.parent.get(cur)
-        return out
-
-    def teams(self) -> list[str]:
-        return [u for u in self.names if self.kind[u] == "team"]
-
-    def order(self) -> list[str]:
-        """Every unit in depth-first order (each parent before its children, siblings by id)."""
-        kids: dict[str | None, list[str]] = {}
-        for u in self.names:
-            kids.setdefault(self.parent[u], []).append(u)
-        out, stack = [], sorted(kids.get(None, []), reverse=True)
-        while stack:
-            u = stack.pop()
-            out.append(u)
-            stack.extend(sorted(kids.get(u, []), reverse=True))
-        return out
 
 
 def codes_and_labels(col: pd.Series) -> tuple[np.ndarray, list[str]]:

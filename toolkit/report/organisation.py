@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit._io import atomic_write_text
-from toolkit.disclosure import load_policy
-from toolkit.report._common import Units, environment, fmt_mean
+from toolkit.privacy.disclosure import load_policy
+from toolkit.report._common import environment, fmt_mean
 from toolkit.report.manager import DIRECTION, _scale_range, _values
 from toolkit.survey import Survey
+from toolkit.units import Units
 
 __all__ = ["organisation_report", "write_organisation_report"]
 

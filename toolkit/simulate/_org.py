@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.pseudonym import pseudonymise
+from toolkit.privacy.pseudonym import pseudonymise
 from toolkit.simulate._model import _Calibration, _chain, _draw_from, _policy, _team_sizes, _z_size
 from toolkit.simulate._plan import _Plan
 from toolkit.simulate._result import SimulatedOrg

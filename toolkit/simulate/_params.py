@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.schema import WAVE_PATTERN
 from toolkit.survey import CADENCE_CODES
+from toolkit.survey.schema import WAVE_PATTERN
 
 _ro = MappingProxyType
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from toolkit.schema import canonical_dtypes, condition_holds
 from toolkit.simulate._plan import _ItemPlan
 from toolkit.simulate._words import _COMMENTS
+from toolkit.survey.schema import canonical_dtypes, condition_holds
 
 if TYPE_CHECKING:
     from toolkit.simulate._org import _Simulation

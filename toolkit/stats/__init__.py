@@ -1,0 +1,1 @@
+"""Statistics of the toolkit: scoring, psychometrics, agreement, cadence comparisons, invariance."""
