@@ -110,7 +110,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 from scipy.sparse import hstack as sparse_hstack
 
-from toolkit.privacy.disclosure import load_policy
+from toolkit.privacy.disclosure import MODEL_MIN_TEAMS, load_policy
+from toolkit.stats.shrinkage import change_intervals, eb_estimates, variance_components
 
 __all__ = ["MEASURES", "AdversaryError", "Attack", "Finding", "UnknownMeasure", "attack"]
 
@@ -179,6 +180,7 @@ class Attack:
     phases: dict[str, float] = field(default_factory=dict)  # seconds by phase of the solving
     singled_out: list[Finding] = field(default_factory=list)
     group_disclosures: list[Finding] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # rows left out of the model, by measure
 
     @property
     def solves(self) -> int:
@@ -192,6 +194,8 @@ class Attack:
             f"singled out {len(self.singled_out)}, group disclosures {len(self.group_disclosures)}, "
             f"timeouts {len(self.timeouts)}"
         )
+        if self.skipped:
+            head += "; not modelled: " + ", ".join(f"{k} ({v})" for k, v in self.skipped.items())
         lines = [head]
         if self.phases:
             lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()))
@@ -254,7 +258,10 @@ class _Family:
                 keyed = lo + hi - vals if item.reverse else vals
                 self.raw.append(vals)
                 self.keyed.append(keyed)
-                self.fav.append(np.isin(keyed, np.asarray(scale.favourable, dtype=np.int64)))
+                good = np.asarray(scale.favourable, dtype=np.int64)
+                if construct is not None and not construct.higher_is_better:
+                    good = lo + hi - good  # the favourable end of a lower-is-better construct
+                self.fav.append(np.isin(keyed, good))
             else:
                 self.raw.append(None)
                 self.keyed.append(None)
@@ -389,6 +396,14 @@ class _Builder:
         self.hp = 0.5 * 10.0 ** (-policy["percent_decimals"])
         self.lins: dict[str, list[_Lin]] = {}
         self.checked = 0
+        self.skipped: dict[str, int] = {}  # measures left out of the linear model, by kind
+        self.mean, self.derived = "pooled", "shown"
+        self.decimals: dict[str, int] = {}
+        self._comps: dict = {}
+
+    def half(self, kind: str) -> float:
+        """Half a unit of the last decimal shown of a mean-like measure ``kind``."""
+        return 0.5 * 10.0 ** (-self.decimals.get(kind, self.pol["mean_decimals"]))
 
     # -- helpers
     def fail(self, row: _Row, why: str):
@@ -401,20 +416,72 @@ class _Builder:
     def add(self, fam: _Family, lin: _Lin):
         self.lins.setdefault(fam.target, []).append(lin)
 
-    def mean_lin(self, row: _Row, fam: _Family, value: float, label: str) -> _Lin:
-        """A construct mean of group (row.wave, row.unit, row.cut) shown as ``value``."""
+    def mean_lin(self, row: _Row, fam: _Family, value: float, label: str, half: float | None = None) -> _Lin:
+        r"""A construct mean of group (row.wave, row.unit, row.cut) within ``value`` +- ``half``
+        (default: the rounding of the decimals shown).
+
+        Pooled (the release's definition): the sum of the group's keyed valid answers over their
+        number :math:`M`, so :math:`M (v - h) \le \sum \kappa x \le M (v + h)`. With
+        ``mean="scores"`` (an old definition, for the tests' weakened releases): the mean of the
+        respondents' scores, times :math:`L = \operatorname{lcm}(k_r)` for integer coefficients.
+        """
+        half = self.h if half is None else half
         g = self.know.group(row.wave, row.unit, row.cut)
         members = np.flatnonzero(g & fam.scored)
         n = len(members)
-        L = math.lcm(*np.unique(fam.k[members]).tolist()) if n else 1
         terms = []
-        for j in range(len(fam.items)):
-            rows = members[fam.valid[members, j]]
-            terms.append((j, rows, L // fam.k[rows], fam.keyed[j]))
-        lb, ub = _ibounds(L * n * (value - self.h), L * n * (value + self.h))
+        if self.mean == "pooled":
+            M = int(fam.k[members].sum())
+            for j in range(len(fam.items)):
+                rows = members[fam.valid[members, j]]
+                terms.append((j, rows, np.ones(len(rows), np.int64), fam.keyed[j]))
+            lb, ub = _ibounds(M * (value - half), M * (value + half))
+        else:
+            L = math.lcm(*np.unique(fam.k[members]).tolist()) if n else 1
+            for j in range(len(fam.items)):
+                rows = members[fam.valid[members, j]]
+                terms.append((j, rows, L // fam.k[rows], fam.keyed[j]))
+            lb, ub = _ibounds(L * n * (value - half), L * n * (value + half))
         return _Lin(
             label, (row.wave,), [(row.wave, row.unit, row.cut)], terms, lb, ub, "score", -1, members, n
         )
+
+    def weight(self, lin: _Lin, fam: _Family) -> int:
+        """The denominator of a mean constraint: :math:`M` (pooled) or :math:`L n` (scores)."""
+        if not lin.n:
+            return 0
+        if self.mean == "pooled":
+            return int(fam.k[lin.members].sum())
+        return math.lcm(*np.unique(fam.k[lin.members]).tolist()) * lin.n
+
+    def difference_lin(self, row: _Row, fam: _Family, prev: str, lo: float, hi: float, label: str):
+        """The current mean minus the previous wave's mean (same unit and cut) in ``[lo, hi]``."""
+        a = self.mean_lin(_Row(row.wave, row.unit, row.cut, "", float("nan"), 0), fam, 0.0, "")
+        p = self.mean_lin(_Row(prev, row.unit, row.cut, "", float("nan"), 0), fam, 0.0, "")
+        D1, D0 = self.weight(a, fam), self.weight(p, fam)
+        if not D1 or not D0:
+            return None
+        # D0 * (D1 mean_now) - D1 * (D0 mean_before) over D1 * D0
+        terms = [(j, r, m * D0, c) for j, r, m, c in a.terms]
+        terms += [(j, r, -m * D1, c) for j, r, m, c in p.terms]
+        lb, ub = _ibounds(D1 * D0 * lo, D1 * D0 * hi)
+        return _Lin(label, (row.wave, prev), a.groups + p.groups, terms, lb, ub, "link")
+
+    def components(self, wave: str, construct: str):
+        """The organisation's random-intercept model of one construct in one wave, as the release
+        fits it (every scored respondent of the organisation), or None below MODEL_MIN_TEAMS teams."""
+        key = (wave, construct)
+        if key not in self._comps:
+            fam, know = self.know.family(construct), self.know
+            ok = (know.wave == wave) & fam.scored
+            rows = np.flatnonzero(ok)
+            order = rows[np.lexsort((know.rid[rows].astype(str), know.team[rows].astype(str)))]
+            teams = np.unique(know.team[order].astype(str))
+            comps = None
+            if len(teams) >= MODEL_MIN_TEAMS:
+                comps = variance_components(fam.T[order] / fam.k[order], know.team[order].astype(str))
+            self._comps[key] = comps
+        return self._comps[key]
 
 
 def _construct_mean(b: _Builder, row: _Row, target: str, rest: tuple):
@@ -454,22 +521,40 @@ def _construct_favourable(b: _Builder, row: _Row, target: str, rest: tuple):
     )
 
 
-def _construct_change(b: _Builder, row: _Row, target: str, rest: tuple):
-    """The shown mean minus the previous wave's shown mean (of the same unit and cut)."""
-    fam = b.know.family(target)
-    cur_members = np.flatnonzero(b.know.group(row.wave, row.unit, row.cut) & fam.scored)
-    b.check_n(row, len(cur_members), f"respondents with a {target} score")
+def _previous(b: _Builder, row: _Row) -> str:
     at = b.wave_order.index(row.wave)
     if at == 0:
         b.fail(row, "a change in the first wave")
-    prev = b.wave_order[at - 1]
+    return b.wave_order[at - 1]
+
+
+def _construct_change(b: _Builder, row: _Row, target: str, rest: tuple):
+    """The current mean minus the previous wave's mean (of the same unit and cut).
+
+    The release computes it from the two *shown* means (``derived="shown"``): where both are
+    shown it is checked and adds nothing; where one is shown it gives the other's shown value (a
+    mean row); where neither is, the true means differ by the change within the combined
+    rounding. With ``derived="exact"`` (a weakened release computing it from the exact means) it
+    is a constraint on the difference of the true means within its own rounding only.
+    """
+    fam = b.know.family(target)
+    cur_members = np.flatnonzero(b.know.group(row.wave, row.unit, row.cut) & fam.scored)
+    b.check_n(row, len(cur_members), f"respondents with a {target} score")
+    prev = _previous(b, row)
     mkey = f"{target}:mean"
     cur_v = b.shown.get((row.wave, row.unit, row.cut, mkey))
     prev_v = b.shown.get((prev, row.unit, row.cut, mkey))
-    md = b.pol["mean_decimals"]
+    md, hc = b.pol["mean_decimals"], b.half("change")
+    if b.derived == "exact":
+        if prev in b.know.waves:
+            lin = b.difference_lin(row, fam, prev, row.value - hc, row.value + hc, str(row))
+            if lin is not None:
+                b.add(fam, lin)
+        return
     if cur_v is not None and prev_v is not None:  # adds nothing: check it
-        if abs(round(cur_v - prev_v, md) - row.value) > 0.5 * 10.0**-md:
+        if abs(round(cur_v - prev_v, md) - row.value) > hc * (1 + _REL):
             b.fail(row, f"the shown means {cur_v} and {prev_v} differ by {cur_v - prev_v:.6g}")
+        b.checked += 1
         return
     if prev not in b.know.waves:  # the previous wave is not attacked: nothing about this one
         return
@@ -481,20 +566,107 @@ def _construct_change(b: _Builder, row: _Row, target: str, rest: tuple):
     if prev_v is not None:
         b.add(fam, b.mean_lin(cur_row, fam, round(prev_v + row.value, md), f"{row} (current mean)"))
         return
-    # neither mean shown: cur - prev in [v - 2h, v + 2h]
-    a = b.mean_lin(cur_row, fam, 0.0, "")
-    p = b.mean_lin(prev_row, fam, 0.0, "")
-    n1, n0 = a.n, p.n
-    if not n1 or not n0:
+    # neither mean shown: cur - prev in [v - hc - 2h, v + hc + 2h]
+    lin = b.difference_lin(row, fam, prev, row.value - hc - 2 * b.h, row.value + hc + 2 * b.h, str(row))
+    if lin is not None:
+        b.add(fam, lin)
+
+
+def _construct_change_interval(b: _Builder, row: _Row, target: str, rest: tuple):
+    """``change_low`` / ``change_high``: the change -+ z sqrt(sigma2_now / n_now + sigma2_before /
+    n_before), with the organisation's components known to the attacker. The change follows to
+    within the rounding: checked against the shown change (or means), else a constraint on the
+    difference of the means as :func:`_construct_change` has it."""
+    fam = b.know.family(target)
+    cur = np.flatnonzero(b.know.group(row.wave, row.unit, row.cut) & fam.scored)
+    b.check_n(row, len(cur), f"respondents with a {target} score")
+    prev = _previous(b, row)
+    if prev not in b.know.waves:
         return
-    L1 = math.lcm(*np.unique(fam.k[a.members]).tolist())
-    L0 = math.lcm(*np.unique(fam.k[p.members]).tolist())
-    # n0*L0 * (L1 sum_cur) - n1*L1 * (L0 sum_prev) over L1*L0*n1*n0
-    terms = [(j, r, m * (n0 * L0), c) for j, r, m, c in a.terms]
-    terms += [(j, r, -m * (n1 * L1), c) for j, r, m, c in p.terms]
-    D = L1 * L0 * n1 * n0
-    lb, ub = _ibounds(D * (row.value - 2 * b.h), D * (row.value + 2 * b.h))
-    b.add(fam, _Lin(str(row), (row.wave, prev), a.groups + p.groups, terms, lb, ub, "link"))
+    before = np.flatnonzero(b.know.group(prev, row.unit, row.cut) & fam.scored)
+    c1, c0 = b.components(row.wave, target), b.components(prev, target)
+    if c1 is None or c0 is None or not len(before):
+        b.fail(
+            row, f"a change interval without the organisation's model of both waves ({MODEL_MIN_TEAMS} teams)"
+        )
+    low, _ = change_intervals(
+        np.zeros(1), np.array([len(cur)]), np.array([len(before)]), c1.sigma2, c0.sigma2
+    )
+    zse = -float(low[0])
+    sign = +1.0 if row.measure.endswith("change_low") else -1.0
+    hi_ = b.half("change")
+    lo, hi = row.value + sign * zse - hi_, row.value + sign * zse + hi_  # the change itself
+    tol = 1e-7 * max(1.0, abs(lo), abs(hi))
+    if b.derived == "exact":
+        lin = b.difference_lin(row, fam, prev, lo, hi, str(row))
+        if lin is not None:
+            b.add(fam, lin)
+        return
+    mkey = f"{target}:mean"
+    change = b.shown.get((row.wave, row.unit, row.cut, f"{target}:change"))
+    cur_v = b.shown.get((row.wave, row.unit, row.cut, mkey))
+    prev_v = b.shown.get((prev, row.unit, row.cut, mkey))
+    shown_change = (
+        change
+        if change is not None
+        else (
+            round(cur_v - prev_v, b.pol["mean_decimals"])
+            if cur_v is not None and prev_v is not None
+            else None
+        )
+    )
+    if shown_change is not None:
+        if not lo - tol <= shown_change <= hi + tol:
+            b.fail(row, f"implies a change in [{lo:.6g}, {hi:.6g}], the shown change is {shown_change}")
+        b.checked += 1
+        if cur_v is not None and prev_v is not None:
+            return  # a function of the two shown means: adds nothing
+    lin = b.difference_lin(row, fam, prev, lo - 2 * b.h, hi + 2 * b.h, str(row))
+    if lin is not None:
+        b.add(fam, lin)
+
+
+def _construct_eb(b: _Builder, row: _Row, target: str, rest: tuple):
+    """``eb_mean`` / ``eb_low`` / ``eb_high`` of a team mean: an affine function of the mean fed
+    in, :math:`\\hat\theta = \\mu + \\lambda (\bar y - \\mu)`, interval
+    :math:`\\hat\theta \\mp z\\,se(n)`, with the organisation's components known to the attacker
+    (the strongest assumption). Inverting the map gives an interval for the mean fed in; every
+    row of the three gives one. The release feeds in the *shown* mean (``derived="shown"``): the
+    interval must hold the shown mean (checked), and the true mean lies within the mean's
+    rounding of it (a constraint that never tightens the mean's own row, as the adversary
+    confirms by solving). With ``derived="exact"`` the interval is a constraint on the true
+    mean itself: it tightens the mean's rounding interval."""
+    fam = b.know.family(target)
+    members = np.flatnonzero(b.know.group(row.wave, row.unit, row.cut) & fam.scored)
+    b.check_n(row, len(members), f"respondents with a {target} score")
+    comps = b.components(row.wave, target)
+    if comps is None:
+        b.fail(row, f"an estimate without the organisation's model ({MODEL_MIN_TEAMS} teams)")
+    est, low, _ = eb_estimates(np.array([comps.mu, comps.mu + 1.0]), np.array([row.n, row.n]), comps)
+    lam, zse = float(est[1] - est[0]), float(est[0] - low[0])
+    shift = {"eb_mean": 0.0, "eb_low": zse, "eb_high": -zse}[row.measure.split(":")[1]]
+    he = b.half("eb")
+    e_lo, e_hi = row.value + shift - he, row.value + shift + he  # the estimate itself
+    tol = 1e-7 * max(1.0, abs(e_lo), abs(e_hi))
+    if lam <= 1e-12:  # singular fit: every team at the organisation's mean, nothing about the team
+        if not e_lo - tol <= comps.mu <= e_hi + tol:
+            b.fail(row, f"a singular model's estimate is the organisation's mean {comps.mu:.6g}")
+        b.checked += 1
+        return
+    x_lo, x_hi = comps.mu + (e_lo - comps.mu) / lam, comps.mu + (e_hi - comps.mu) / lam
+    if b.derived == "shown":
+        v = b.shown.get((row.wave, row.unit, row.cut, f"{target}:mean"))
+        if v is not None and not x_lo - tol / lam <= v <= x_hi + tol / lam:
+            b.fail(row, f"implies a mean in [{x_lo:.6g}, {x_hi:.6g}], the shown mean is {v}")
+        x_lo, x_hi = x_lo - b.h, x_hi + b.h
+    b.checked += 1
+    b.add(fam, b.mean_lin(row, fam, 0.5 * (x_lo + x_hi), f"{row} (inverted)", half=0.5 * (x_hi - x_lo)))
+
+
+def _not_linear(b: _Builder, row: _Row, target: str, rest: tuple):
+    """A measure left out of the linear model (see the module documentation): counted."""
+    kind = row.measure.split(":", 1)[-1]
+    b.skipped[kind] = b.skipped.get(kind, 0) + 1
 
 
 def _item_mean(b: _Builder, row: _Row, target: str, rest: tuple):
@@ -503,8 +675,9 @@ def _item_mean(b: _Builder, row: _Row, target: str, rest: tuple):
         raise UnknownMeasure(f"measure {row.measure!r}: {target!r} is not an item of a construct")
     fam = b.know.family(construct)
     j = fam.items.index(target)
-    members = np.flatnonzero(b.know.group(row.wave, row.unit, row.cut) & fam.valid[:, j])
-    b.check_n(row, len(members), f"valid answers to {target}")
+    # over the respondents with a score on the construct (as the release computes them)
+    members = np.flatnonzero(b.know.group(row.wave, row.unit, row.cut) & fam.valid[:, j] & fam.scored)
+    b.check_n(row, len(members), f"valid answers to {target} of respondents with a {construct} score")
     n = len(members)
     lb, ub = _ibounds(n * (row.value - b.h), n * (row.value + b.h))
     terms = [(j, members, np.ones(n, np.int64), fam.raw[j])]
@@ -532,7 +705,8 @@ def _share(b: _Builder, row: _Row, target: str, rest: tuple):
         raise UnknownMeasure(f"measure {row.measure!r}: the adversary does not model answers to {target!r}")
     fam = b.know.family(construct if construct is not None else target)
     j = fam.items.index(target)
-    members = np.flatnonzero(g & fam.answered[:, j])
+    answered = fam.answered[:, j] & (fam.scored if fam.construct is not None else True)
+    members = np.flatnonzero(g & answered)  # a construct's items: over its scored respondents
     b.check_n(row, len(members), f"answers to {target}")
     n = len(members)
     if code in {str(c) for c in fam.na[j]}:  # a not-applicable share: known
@@ -580,6 +754,14 @@ MEASURES: dict[tuple[str, str], Callable] = {
     ("construct", "mean"): _construct_mean,
     ("construct", "favourable"): _construct_favourable,
     ("construct", "change"): _construct_change,
+    ("construct", "change_low"): _construct_change_interval,
+    ("construct", "change_high"): _construct_change_interval,
+    ("construct", "eb_mean"): _construct_eb,
+    ("construct", "eb_low"): _construct_eb,
+    ("construct", "eb_high"): _construct_eb,
+    ("construct", "weekly_vs_monthly"): _not_linear,
+    ("construct", "weekly_vs_monthly_low"): _not_linear,
+    ("construct", "weekly_vs_monthly_high"): _not_linear,
     ("item", "mean"): _item_mean,
     ("item", "share"): _share,
 }
@@ -1588,6 +1770,9 @@ def attack(
     time_limit: float = 20.0,
     targets: Iterable[str] | None = None,
     seed: int = 0,
+    mean: str = "pooled",
+    derived: str = "shown",
+    decimals: Mapping[str, int] | None = None,
 ) -> Attack:
     """Attack the rows that the audiences of ``view`` see (together).
 
@@ -1612,6 +1797,15 @@ def attack(
         Only these constructs (and ``meeting_length``); default all.
     seed : int
         Seed of the random objectives (the result is deterministic).
+    mean : {"pooled", "scores"}
+        How the release defines a construct mean: pooled valid answers (the release's) or the
+        mean of the respondents' scores (an old definition; for weakened releases in the tests).
+    derived : {"shown", "exact"}
+        What the release feeds into ``change``, ``change_low/high`` and ``eb_*``: the shown
+        (rounded) means, as it does, or the exact means (a weakened release in the tests).
+    decimals : mapping, optional
+        Decimals shown of ``eb`` (the three ``eb_*`` rows) or ``change`` (with its interval), when
+        they differ from the policy's ``mean_decimals`` (a weakened release).
 
     Returns
     -------
@@ -1649,9 +1843,12 @@ def attack(
     shown = {
         (w, u, c, m): float(v)
         for w, u, c, m, v in rows[["wave", "unit", "cut", "measure", "value"]].itertuples(index=False)
-        if m.endswith(":mean")
+        if m.endswith(":mean") or m.endswith(":change")
     }
     b = _Builder(know, pol, shown, wave_order)
+    if mean not in ("pooled", "scores") or derived not in ("shown", "exact"):
+        raise ValueError(f"mean must be pooled or scores, derived shown or exact; got {mean!r}, {derived!r}")
+    b.mean, b.derived, b.decimals = mean, derived, dict(decimals or {})
     item_ids = {it.id for it in survey.items}
     covered = np.zeros(len(know.wave), bool)
     for w, u, c, m, v, n in rows.itertuples(index=False):
@@ -1665,6 +1862,7 @@ def attack(
         handler(b, row, target, rest)
         covered |= know.group(w, u, c)
     res.respondents = int(covered.sum())
+    res.skipped = dict(sorted(b.skipped.items()))
     wanted = None if targets is None else set(targets)
     rng = np.random.default_rng(seed)
     for target in sorted(b.lins, key=lambda t: (t not in survey.constructs, t)):
