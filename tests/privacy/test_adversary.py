@@ -9,13 +9,25 @@ derivations, checked against the true answers.
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pandas as pd
 import pytest
 
 import toolkit
-from tests.privacy.adversary import AdversaryError, Attack, UnknownMeasure, attack
+from tests.privacy.adversary import (
+    AdversaryError,
+    Attack,
+    UnknownMeasure,
+    _Builder,
+    _construct_eb,
+    _Knowledge,
+    _Row,
+    attack,
+)
 from tests.privacy.conftest import Q1, Q2, scenarios
-from toolkit.privacy.disclosure import release
+from toolkit.privacy.disclosure import load_policy, release
 
 NAMES = (
     "teams_5_and_6",
@@ -28,10 +40,12 @@ NAMES = (
     "unanimous",
 )
 VIEWS = ("manager", "leader", "department")
-#: The sample is a tight organisation (every cut of a department is a small group), so proving a
-#: respondent's range wide takes MILPs of dozens of classes; the suite attacks the construct of
-#: the "does not apply" derivation and meeting length there (bench/bench_privacy.py attacks all).
-SAMPLE_TARGETS = ("availability", "meeting_length")
+#: The sample's four waves take about a minute over every construct (one department's three
+#: views); the suite attacks the construct of the "does not apply" derivation, one of three items
+#: (where one "does not apply" leaves two), and meeting length; bench/bench_privacy.py --sample
+#: attacks every construct.
+SAMPLE_TARGETS = ("availability", "intent_to_stay", "meeting_length")
+SAMPLE_WAVES = ("2026Q1", "2026Q2", "2026Q3", "2026Q4")
 
 
 # --------------------------------------------------------------------------- cached attacks
@@ -63,17 +77,40 @@ def attacked(survey, built):
 
 
 @pytest.fixture(scope="session")
-def sample(survey):
-    """The sample's first two waves (valid rows), its units, and its release."""
-    valid = pd.concat(
-        [
-            toolkit.validate(toolkit.read_canonical(f"data/sample/responses_{w}.csv"), survey).valid
-            for w in (Q1, Q2)
-        ],
-        ignore_index=True,
-    )
+def sample(survey, tmp_path_factory):
+    """The sample's four waves as the project releases them: each Qualtrics export ingested into a
+    store (pseudonymised, validated), then :func:`toolkit.privacy.publish.release_store` with the
+    roster (response rates included)."""
+    from toolkit.ingest.pipeline import ingest
+    from toolkit.privacy.publish import release_store
+    from toolkit.simulate import pseudonym_key
+
+    roster = pd.read_csv("data/sample/roster.csv", dtype="str")
+    store = tmp_path_factory.mktemp("privacy") / "store"
+    for w in SAMPLE_WAVES:
+        ingest(
+            f"data/sample/exports/qualtrics_{w}.csv",
+            survey,
+            roster=roster[roster["wave"] == w],
+            wave=w,
+            store=store,
+            key=pseudonym_key(2026),
+            report=False,
+        )
+    responses = toolkit.load_waves(store, survey=survey)
     units = pd.read_csv("data/sample/units.csv")
-    return valid, units, release(valid, survey, units)
+    return responses, units, release_store(store, survey, units, roster=roster, responses=responses).release
+
+
+@pytest.fixture(scope="session")
+def simulated(survey):
+    """A simulated organisation of 12 teams over two waves (joiners, leavers, movers): enough
+    teams for the organisation's model, so change intervals and team estimates are published."""
+    org = toolkit.simulate(survey, teams=12, waves=2, seed=3)
+    responses = pd.concat(
+        [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
+    )
+    return responses, org.units, release(responses, survey, org.units)
 
 
 def _department(units: pd.DataFrame, dept: str) -> list[str]:
@@ -112,41 +149,52 @@ def test_two_waves_are_attacked_together(attacked, built):
         assert a.waves == (Q1, Q2) and a.respondents == 84
 
 
-@pytest.mark.parametrize(
-    ("view", "waves"),
-    [
-        (["manager:t03"], [Q1]),
-        (["leader:dep01"], [Q1]),
-        ("department", [Q1]),
-        (["leader:dep01"], [Q1, Q2]),
-    ],
-    ids=["manager", "leader", "department", "leader-two-waves"],
+@pytest.mark.parametrize("view", VIEWS)
+def test_sample_four_waves_nobody_singled_out(survey, sample, view):
+    # the sample's four waves together (joiners and leavers, changes and their intervals), as
+    # ingested and released by the project: t03's manager, dep01's leader, dep01's managers and
+    # leader together
+    responses, units, rel = sample
+    views = {
+        "manager": ["manager:t03"],
+        "leader": ["leader:dep01"],
+        "department": _department(units, "dep01"),
+    }
+    measures = rel["measure"].astype(str)
+    assert measures.str.endswith(":change_low").any() and measures.str.endswith(":eb_mean").any()
+    a = attack(rel, views[view], responses, survey, units, targets=SAMPLE_TARGETS)
+    assert a.waves == SAMPLE_WAVES
+    _assert_safe(a)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_simulated_organisation_nobody_singled_out(survey, simulated, view):
+    # 12 teams: the change intervals and the team estimates are attacked (inverted with the
+    # organisation's components); the weekly-vs-monthly contrast is not linear and is counted
+    responses, units, rel = simulated
+    measures = rel["measure"].astype(str)
+    assert measures.str.endswith(":eb_high").any() and measures.str.endswith(":change_high").any()
+    views = {
+        "manager": ["manager:t02"],
+        "leader": ["leader:dep01"],
+        "department": _department(units, "dep01"),
+    }
+    a = attack(rel, views[view], responses, survey, units)
+    assert a.waves == ("2026Q1", "2026Q2")
+    _assert_safe(a)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a leak of the current release (see the report of the adversary branch): in t08, "
+    "2026Q2, intent_to_stay, favourable=100 (n=6) and stay_next_year:mean=4.00 pin every answer to "
+    "the favourable end and stay_next_year to 4; the one respondent who answered 'does not apply' "
+    "to stay_recommend has a score of two items, in {4, 4.5}, while teammates reach 4.67",
 )
-def test_sample_nobody_singled_out(survey, sample, view, waves):
-    valid, units, rel = sample
-    view = _department(units, "dep01") if view == "department" else view
-    assert rel["cut"].astype(str).str.startswith("cadence=").any()  # the cadence cuts are attacked too
-    _assert_safe(attack(rel, view, valid, survey, units, waves=waves, targets=SAMPLE_TARGETS))
-
-
-def test_sample_ingested_from_qualtrics_nobody_singled_out(survey, tmp_path_factory):
-    from toolkit.ingest.pipeline import ingest
-    from toolkit.simulate import pseudonym_key
-
-    roster = pd.read_csv("data/sample/roster.csv", dtype="str")
-    store = tmp_path_factory.mktemp("privacy") / "store"
-    ingest(
-        "data/sample/exports/qualtrics_2026Q1.csv",
-        survey,
-        roster=roster,
-        wave=Q1,
-        store=store,
-        key=pseudonym_key(2026),
-    )
-    responses = toolkit.load_waves(store)
-    units = pd.read_csv("data/sample/units.csv")
-    rel = release(responses, survey, units, audiences=["leader:dep01"])
-    _assert_safe(attack(rel, ["leader:dep01"], responses, survey, units, targets=SAMPLE_TARGETS))
+def test_simulated_organisation_department_with_a_not_applicable(survey, simulated):
+    responses, units, rel = simulated
+    a = attack(rel, ["leader:dep02"], responses, survey, units, targets=["intent_to_stay"])
+    _assert_safe(a)
 
 
 # --------------------------------------------------------------------------- group disclosures
@@ -169,65 +217,63 @@ def test_unanimous_team_is_a_group_disclosure(attacked, built):
 # --------------------------------------------------------------------------- teeth
 
 
-def test_teeth_not_applicable_pattern(attacked, built, survey):
-    # derivation 1: a construct mean against its own items. a03 answered "does not apply" to
-    # avail_reachable; the item sums of the team are exact, so 4 * n * mean - sum of the keyed
-    # item sums is a03's keyed sum of three items: the score to the last digit
-    a = attacked("one_na_team_of_6", "manager", False)
+def _scores_mean_release(rel, s, survey):
+    """A weakened release: the construct means as the mean of the respondents' scores (the old
+    definition), everything else as published (changes and estimates dropped)."""
+    know = _Knowledge(s.responses, survey, s.units)
+    rel = rel.astype({"measure": "str", "wave": "str", "unit": "str", "cut": "str"})
+    rel = rel[~rel["measure"].str.contains(r":(?:change|eb_|weekly_vs)")].copy()
+    at = rel.columns.get_loc("value")
+    for i, (w, u, c, m) in enumerate(rel[["wave", "unit", "cut", "measure"]].itertuples(index=False)):
+        con, _, kind = m.partition(":")
+        if kind == "mean" and con in survey.constructs:
+            fam = know.family(con)
+            g = know.group(w, u, c) & fam.scored
+            rel.iloc[i, at] = round(float(np.mean(fam.T[g] / fam.k[g])), 2)
+    return rel
+
+
+def test_teeth_not_applicable_pattern(built, survey):
+    # derivation 1 of issue 13, on the release's own suppression with the old mean of scores:
+    # a03 answered "does not apply" to avail_reachable; the item sums of the team are exact, so
+    # the construct mean times n times ... minus the item sums is a03's score to the last digit
+    s = built["one_na_team_of_6"]
+    rel = _scores_mean_release(release(s.responses, survey, s.units), s, survey)
+    a = attack(rel, s.views()["manager"], s.responses, survey, s.units, mean="scores")
     found = [f for f in a.singled_out if f.respondent == "a03" and f.target == "availability"]
     assert len(found) == 1
     f = found[0]
-    true = _true_score(built["one_na_team_of_6"].responses, survey, "a03", Q1, "availability")
+    true = _true_score(s.responses, survey, "a03", Q1, "availability")
     assert f.kind == "score" and f.low == pytest.approx(true) and f.high == pytest.approx(true)
-    assert f.true == pytest.approx(true) and f.group.startswith(f"{Q1} ta all")
+    # the pooled mean (the release's) is the sum of the item sums: nothing
+    assert not attacked_pooled(s, survey).singled_out
+
+
+def attacked_pooled(s, survey):
+    rel = release(s.responses, survey, s.units)
+    return attack(rel, s.views()["manager"], s.responses, survey, s.units, targets=["availability"])
 
 
 def test_teeth_cut_difference(attacked, built, survey):
-    # a 6-person team cut 5/1 by level: the team minus its level=individual cut is c05, whose
-    # every construct score is derived
-    a = attacked("cut_5_1", "leader", False)
-    found = {f.target: f for f in a.singled_out if f.respondent == "c05" and f.kind == "score"}
+    # without complementary suppression: a02 left tenure blank, so the organisation's tenure cuts
+    # minus the published units leave a02 alone; every construct score is derived
+    a = attacked("threshold_team", "manager", False)
+    found = {f.target: f for f in a.singled_out if f.respondent == "a02" and f.kind == "score"}
     assert set(found) == set(survey.constructs)
     for construct, f in found.items():
-        true = _true_score(built["cut_5_1"].responses, survey, "c05", Q1, construct)
+        true = _true_score(built["threshold_team"].responses, survey, "a02", Q1, construct)
         assert f.low - 1e-9 <= true <= f.high + 1e-9 and f.high - f.low < 0.12
-    # ... and some of c05's answers are pinned to their true codes
-    answers = [f for f in a.singled_out if f.respondent == "c05" and f.kind == "answer"]
-    assert answers and all(f.low == f.true for f in answers)
 
 
 def test_teeth_cadence_cuts_minus_teams(attacked, survey, built):
-    # derivation 2: div1's cadence=monthly cut minus ts (all monthly) is z04, the one monthly
-    # member of the mixed team tz; the department's managers and leader see both
+    # derivation 2: the organisation's cadence=monthly cut minus ts (all monthly) and the other
+    # units is z04, the one monthly member of the mixed team tz; the department sees it all
     a = attacked("one_cadence_teams", "department", False)
     found = {f.target for f in a.singled_out if f.respondent == "z04" and f.kind == "score"}
     assert found == set(survey.constructs)
-    assert not [
-        f for f in attacked("one_cadence_teams", "manager", False).singled_out if f.respondent == "z04"
-    ]
 
 
-def test_teeth_joiner_between_waves(attacked, survey):
-    # the leaver scenario: b06 joins tb in the second wave and is the only 1_to_3y newcomer
-    a = attacked("leaver", "leader", False)
-    found = [f for f in a.singled_out if f.respondent == "b06"]
-    assert found and {f.wave for f in found} == {Q2}
-    assert {f.target for f in found if f.kind == "score"} == set(survey.constructs)
-
-
-def test_teeth_one_person_teams(attacked):
-    a = attacked("one_person_teams", "department", False)
-    assert {f.respondent for f in a.singled_out} >= {"o2", "o4"}
-    assert all(f.team.startswith("t") for f in a.singled_out)
-
-
-TEETH = [
-    ("one_na_team_of_6", "manager"),
-    ("cut_5_1", "leader"),
-    ("one_cadence_teams", "department"),
-    ("leaver", "leader"),
-    ("one_person_teams", "department"),
-]
+TEETH = [("threshold_team", "manager"), ("one_cadence_teams", "department")]
 
 
 @pytest.mark.parametrize(("name", "view"), TEETH)
@@ -242,20 +288,35 @@ def test_findings_hold_the_truth(attacked, name, view):
                 assert f.low == f.high == f.true, f
 
 
-def test_teeth_sample_not_applicable_pattern(survey, sample):
-    # derivation 1 on the sample: dep01's leader (t03's manager too), 2026Q1; the one "does not apply" to
-    # avail_reachable has a score of three items, derived exactly from the construct mean and
-    # the four item means
-    valid, units, _ = sample
-    q1 = valid[valid["wave"] == Q1]
-    rel = release(q1, survey, units, complementary=False, audiences=["leader:dep01"])
-    na = q1[(q1["team"] == "t03") & (q1["avail_reachable"] == 9)]["respondent"].tolist()
-    assert len(na) == 1
-    a = attack(rel, ["leader:dep01"], q1, survey, units, targets=["availability"])
-    found = [f for f in a.singled_out if f.respondent == na[0]]
-    true = _true_score(q1, survey, na[0], Q1, "availability")
-    assert len(found) == 1 and found[0].low == pytest.approx(true) == found[0].high
-    assert round(true * 3) == true * 3  # three items
+def test_teeth_team_estimate_of_the_exact_mean(survey, simulated):
+    # a weakened release with means to 1 decimal: t02's availability estimate fed the exact
+    # pooled mean and shown to 6 decimals; inverted with the organisation's components, it gives
+    # the team's sum of keyed answers exactly, where the mean shown leaves several sums open
+    from toolkit.stats.shrinkage import eb_estimates
+
+    responses, units, _ = simulated
+    know = _Knowledge(responses, survey, units)
+    b = _Builder(know, load_policy({"mean_decimals": 1}), {}, ["2026Q1", "2026Q2"])
+    fam = know.family("availability")
+    g = know.group("2026Q1", "t02", "all") & fam.scored
+    total, n = int(fam.T[g].sum()), int(g.sum())
+    exact = total / fam.k[g].sum()
+    comps = b.components("2026Q1", "availability")
+    row = _Row("2026Q1", "t02", "all", "availability:eb_mean", 0.0, n)
+    shown = b.mean_lin(row, fam, round(exact, 1), "")
+    assert shown.lb <= total <= shown.ub and shown.ub > shown.lb  # the shown mean leaves it open
+    est = float(eb_estimates(np.array([exact]), np.array([n]), comps)[0][0])
+    b.derived, b.decimals = "exact", {"eb": 6}
+    _construct_eb(b, dataclasses.replace(row, value=round(est, 6)), "availability", ())
+    lin = b.lins["availability"][-1]
+    assert lin.lb == lin.ub == total  # the exact sum
+    # as the release does it (the estimate of the shown mean, to the mean's decimals): nothing new
+    b.derived, b.decimals = "shown", {}
+    b.shown = {("2026Q1", "t02", "all", "availability:mean"): round(exact, 1)}
+    est = float(eb_estimates(np.array([round(exact, 1)]), np.array([n]), comps)[0][0])
+    _construct_eb(b, dataclasses.replace(row, value=round(est, 1)), "availability", ())
+    lin = b.lins["availability"][-1]
+    assert lin.lb <= shown.lb and lin.ub >= shown.ub
 
 
 # --------------------------------------------------------------------------- the adversary itself
@@ -269,9 +330,9 @@ def _small(survey, built):
 
 def test_unknown_measure_is_an_error(survey, built):
     s, rel = _small(survey, built)
-    extra = rel.iloc[[0]].astype({"measure": "str"}).assign(measure="availability:eb_mean")
+    extra = rel.iloc[[0]].astype({"measure": "str"}).assign(measure="availability:median")
     rel = pd.concat([rel.astype({"measure": "str"}), extra], ignore_index=True)
-    with pytest.raises(UnknownMeasure, match="availability:eb_mean"):
+    with pytest.raises(UnknownMeasure, match="availability:median"):
         attack(rel, ["leader:dep1"], s.responses, survey, s.units)
 
 
