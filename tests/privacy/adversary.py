@@ -29,18 +29,45 @@ the last decimal either side, widened by :math:`10^{-9}` relative so that the tr
 always feasible; numpy rounds half to even, so both ends are included):
 
 - ``<construct>:mean`` of a group :math:`G` (the unit's respondents in the wave and cut who
-  have a score): :math:`\sum_{r \in G} \frac{1}{k_r} \sum_j \sum_c \kappa_{jc} x_{rjc}`, with
-  :math:`k_r` the respondent's number of valid items and :math:`\kappa_{jc}` the keyed value
-  (reverse-keyed items reversed), times :math:`L = \operatorname{lcm}(k_r)` so that every
-  coefficient is an integer; the bounds are :math:`L n (v \mp h)`, rounded inwards to integers;
-- ``<construct>:favourable``: :math:`100 \sum_{r,j} \sum_{c\ \text{favourable}} x_{rjc} / \sum_r k_r`;
+  have a score): the release's *pooled* mean, every valid answer counted once,
+  :math:`\sum_{r \in G} \sum_j \sum_c \kappa_{jc} x_{rjc} / M` with :math:`M = \sum_{r\in G} k_r`
+  the group's number of valid answers (:math:`k_r` the respondent's valid items, "does not
+  apply" excluded) and :math:`\kappa_{jc}` the keyed value (reverse-keyed items reversed); the
+  bounds are :math:`M (v \mp h)`, rounded inwards to integers (``mean="scores"`` models the old
+  mean of the respondents' scores instead, for the tests' weakened releases);
+- ``<construct>:favourable``: :math:`100 \sum_{r,j} \sum_{c\ \text{favourable}} x_{rjc} / M`,
+  the favourable end being the low end for a ``better: lower`` construct;
 - ``<construct>:change``: the difference of the two shown means. When both means are shown it
   is only checked; when one is shown it gives the other's shown value (a mean row); when neither,
-  :math:`\bar s_w - \bar s_{w-1} \in [v - 2h, v + 2h]`;
-- ``<item>:mean``: the mean of the raw valid codes (not keyed);
+  :math:`\bar s_w - \bar s_{w-1} \in [v - 3h, v + 3h]` (the change's and both means' rounding);
+- ``<construct>:change_low`` / ``change_high``: the change :math:`\mp z
+  \sqrt{\sigma^2_w / n_w + \sigma^2_{w-1} / n_{w-1}}`, with the organisation's variance
+  components known to the attacker (computed here as the release computes them): an interval
+  for the change, checked against the shown change, or a constraint on the difference of the
+  means where they are not both shown;
+- ``<construct>:eb_mean`` / ``eb_low`` / ``eb_high`` of a team: :math:`\hat\theta = \mu +
+  \lambda (\bar y - \mu)` and :math:`\hat\theta \mp z\,se(n)`, affine in the mean fed in, with
+  :math:`\mu, \operatorname{Var}\mu, \tau^2, \sigma^2` known to the attacker (the strongest
+  assumption; the release exposes them through its estimate rows). Each row, inverted, is an
+  interval for the mean fed in, which can be narrower than the mean's own rounding interval. The
+  release feeds in the *shown* mean (``derived="shown"``): the interval must hold the shown mean
+  (checked), and the true mean is within the mean's rounding of the interval (a constraint,
+  never narrower than the mean row's). ``derived="exact"`` takes the rows as functions of the
+  exact means (a weakened release in the tests, where the inversion does tighten the mean);
+- ``<item>:mean``: the mean of the raw valid codes (not keyed), over the respondents with a score
+  on the item's construct;
 - ``<item>:share:<code>``: :math:`100\,\#\{c\} / \#\text{answered}` (not-applicable codes count
-  as answered); a not-applicable share, the cadence shares, ``responses`` and ``response_rate``
+  as answered), over the construct's scored respondents; the meeting-length shares over everyone
+  who answered; a not-applicable share, the cadence shares, ``responses`` and ``response_rate``
   involve known counts only and are checked.
+- ``<construct>:weekly_vs_monthly`` (and ``_low``, ``_high``) is **not modelled**: it is a mixed
+  model's regression coefficient, not linear in the answers, and a single organisation-level
+  number per construct (published only for organisations of at least ``MODEL_MIN_TEAMS`` teams,
+  at the root, when both cadence cuts are published). Such rows are counted in
+  :attr:`Attack.skipped`.
+
+All waves of the view are attacked together: respondents who answer in two waves (and joiners
+and leavers) have one set of unknowns per wave, linked by every row that spans waves.
 
 The measure kinds are the table :data:`MEASURES`; a measure the adversary does not know raises
 :class:`UnknownMeasure`. The true answers are checked against every row first: a row they
@@ -56,7 +83,9 @@ members whose true scores lie within one scale point, one *representative* membe
 exchangeability each member's range holds the true score of every member.
 
 Constructs never share a constraint (nor does meeting length), so each is attacked on its own;
-waves are attacked together only when a change row links them.
+within a construct, waves form one model wherever a row links them (a change or its interval
+that is not just a check) and separate models otherwise, which is the same attack: without a
+linking row, no constraint involves the answers of two waves.
 
 Singled out
 -----------
