@@ -1705,6 +1705,11 @@ def _findings(m: _Model, know: _Knowledge, q: int, target: str, kind: str, low, 
     ]
 
 
+def _derived(label: str) -> bool:
+    """A constraint derived from a row (an inverted estimate, a mean given by a change)."""
+    return label.endswith(("(inverted)", "(previous mean)", "(current mean)"))
+
+
 def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
     """Apply the singled-out rule to every narrow score and pinned answer of the model."""
     fam = m.fam
@@ -1722,7 +1727,8 @@ def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
         if not gi or not solver.exact_range(s):
             continue
         base = {id(lin): np.flatnonzero(know.group(*lin.groups[0]) & fam.scored) for lin in gi}
-        lin = min(gi, key=lambda x: (len(base[id(x)]), x.label))
+        # the smallest group, named by a published row rather than a derived (inverted) one
+        lin = min(gi, key=lambda x: (len(base[id(x)]), _derived(x.label), x.label))
         a, b = int(m.out_lo[s]), int(m.out_hi[s])  # the exact range of q's score, times k
         outside: bool | None = False
         for r in np.unique(m.class_of_row[base[id(lin)]]).tolist():
@@ -1760,7 +1766,7 @@ def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
         ]
         if not cand:
             continue
-        lin = min(cand, key=lambda x: (x.n, x.label))
+        lin = min(cand, key=lambda x: (x.n, _derived(x.label), x.label))
         differs = False
         for r in np.unique(m.class_of_row[lin.members]).tolist():
             if r == q:
