@@ -170,7 +170,7 @@ def test_sample_four_waves_nobody_singled_out(survey, sample, view):
 @pytest.mark.parametrize("view", VIEWS)
 def test_simulated_organisation_nobody_singled_out(survey, simulated, view):
     # 12 teams: the change intervals and the team estimates are attacked (inverted with the
-    # organisation's components); the weekly-vs-monthly contrast is not linear and is counted
+    # organisation's components)
     responses, units, rel = simulated
     measures = rel["measure"].astype(str)
     assert measures.str.endswith(":eb_high").any() and measures.str.endswith(":change_high").any()
@@ -195,6 +195,14 @@ def test_simulated_organisation_department_with_a_not_applicable(survey, simulat
     responses, units, rel = simulated
     a = attack(rel, ["leader:dep02"], responses, survey, units, targets=["intent_to_stay"])
     _assert_safe(a)
+
+
+def test_the_contrast_is_counted_not_modelled(attacked, built):
+    # the department of one-person teams has 10 teams: the organisation's weekly-vs-monthly
+    # contrast is published, seen by every manager, and left out of the linear model (counted)
+    a = attacked("one_person_teams", "manager")
+    assert set(a.skipped) == {"weekly_vs_monthly", "weekly_vs_monthly_low", "weekly_vs_monthly_high"}
+    assert "not modelled: weekly_vs_monthly" in a.summary()
 
 
 # --------------------------------------------------------------------------- group disclosures
