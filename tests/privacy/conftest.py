@@ -1,6 +1,19 @@
-"""Hand-built organisations, each hard for disclosure control in one way (threshold 5)."""
+"""Hand-built organisations, each hard for disclosure control in one way (default policy: threshold 5).
+
+Every scenario is an organisation ``org`` with two divisions: ``div1`` holds the focal department
+``dep1`` and a sibling department ``dep2``; ``div2`` holds one department ``dep3`` (a unit with a
+single child). Answers are random (seeded); most scenarios hold a respondent who answered "does not
+apply" (code 9) to an item, one who left an item blank, one who left a demographic blank, and
+several codes of each demographic. :func:`scenarios` returns them by name.
+
+:func:`build`, :func:`_people` and :func:`_units` are the simpler builders of the disclosure tests
+(``test_disclosure.py``): tuples of people, departments directly under the organisation.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -8,10 +21,107 @@ import pytest
 
 import toolkit
 
+Q1, Q2 = "2026Q1", "2026Q2"
+TENURES = ("under_1y", "1_to_3y", "over_3y")
+LOCATIONS = ("office", "hybrid", "remote")
+LEVELS = ("individual", "senior", "manager")
+LENGTHS = ("up_to_15", "about_30", "about_45", "60_plus")
+
 
 @pytest.fixture(scope="session")
 def survey():
     return toolkit.load_survey("surveys/one_on_one_pulse.yaml")
+
+
+@dataclass(frozen=True)
+class Person:
+    """One respondent; ``None`` demographics are left blank."""
+
+    rid: str
+    team: str
+    waves: tuple[str, ...] = (Q1,)
+    tenure: str | None = "over_3y"
+    location: str | None = "office"
+    level: str | None = "individual"
+    cadence: str = "weekly"
+
+
+@dataclass
+class Scenario:
+    """Responses and units of one hard shape, its focal team and department, and what is special."""
+
+    name: str
+    responses: pd.DataFrame
+    units: pd.DataFrame
+    team: str
+    department: str
+    waves: tuple[str, ...]
+    na: dict = field(default_factory=dict)  # (respondent, item) -> code 9
+    blank: dict = field(default_factory=dict)  # (respondent, item) -> None
+
+    def views(self) -> dict[str, list[str]]:
+        """The audiences to attack: the focal manager, the department's leader, and all managers
+        of the department together with its leader."""
+        teams = self.units.loc[self.units["parent"] == self.department, "unit"].tolist()
+        return {
+            "manager": [f"manager:{self.team}"],
+            "leader": [f"leader:{self.department}"],
+            "department": [f"leader:{self.department}", *(f"manager:{t}" for t in teams)],
+        }
+
+
+def scenario(
+    survey, units, people, *, seed=0, unanimous=(), na=(), blank=(), name="", team="", department=""
+):
+    """Canonical responses of ``people``. Every ordinal item is answered at random (seeded), except
+    in ``unanimous`` teams (every keyed answer 5); ``na`` (respondent, item) pairs answer "does not
+    apply" (9), ``blank`` pairs leave the item blank. Meeting length is random, blank for cadence
+    ``none``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p in people:
+        for w in p.waves:
+            row = {
+                "respondent": p.rid,
+                "wave": w,
+                "team": p.team,
+                "submitted_at": pd.Timestamp("2026-01-15", tz="UTC"),
+                "duration_s": 300.0,
+                "cadence": p.cadence,
+                "meeting_length": None if p.cadence == "none" else LENGTHS[int(rng.integers(0, 4))],
+                "tenure": p.tenure,
+                "location": p.location,
+                "level": p.level,
+                "comment": None,
+            }
+            for it in survey.items:
+                if it.kind == "ordinal":
+                    keyed = 5 if p.team in unanimous else int(rng.integers(1, 6))
+                    row[it.id] = 6 - keyed if it.reverse else keyed
+            row["attention"] = survey.item("attention").expected
+            for rid, item in na:
+                if rid == p.rid:
+                    row[item] = 9
+            for rid, item in blank:
+                if rid == p.rid:
+                    row[item] = None
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    for it in survey.items:
+        if it.kind == "ordinal" and it.id in frame:
+            frame[it.id] = frame[it.id].astype("Int8")
+    frame = frame[[c for c in survey.columns if c in frame.columns]]
+    waves = tuple(sorted(frame["wave"].unique()))
+    return Scenario(
+        name,
+        frame,
+        pd.DataFrame(units, columns=["unit", "parent", "kind"]),
+        team,
+        department,
+        waves,
+        dict.fromkeys(na, 9),
+        dict.fromkeys(blank),
+    )
 
 
 def build(survey, units, people, *, seed=0, unanimous=()):
@@ -74,69 +184,193 @@ def _units(depts):
     return units
 
 
-def scenarios(survey):
-    """name -> (responses, units, focal team, focal department)."""
+def org(dep1, dep2, dep3):
+    """org > div1 > (dep1, dep2), div2 > dep3; each dep* a list of team ids."""
+    units = [("org", None, "organisation"), ("div1", "org", "division"), ("div2", "org", "division")]
+    for dep, div, teams in (("dep1", "div1", dep1), ("dep2", "div1", dep2), ("dep3", "div2", dep3)):
+        units.append((dep, div, "department"))
+        units += [(t, dep, "team") for t in teams]
+    return units
+
+
+def team(prefix, team_id, n, *, waves=(Q1,), cadence="weekly", vary=True, start=0):
+    """``n`` people of one team; with ``vary`` their demographics cycle through the codes."""
+    out = []
+    for i in range(start, start + n):
+        out.append(
+            Person(
+                f"{prefix}{i:02d}",
+                team_id,
+                waves,
+                TENURES[i % 3] if vary else "over_3y",
+                LOCATIONS[(i // 3) % 3] if vary else "office",
+                LEVELS[(i // 2) % 2] if vary else "individual",
+                cadence,
+            )
+        )
+    return out
+
+
+def _filler(waves=(Q1,)):
+    """The rest of the organisation: dep2 (two teams) and dep3 (two teams)."""
+    return (
+        team("m", "tm", 7, waves=waves, cadence="biweekly")
+        + team("n", "tn", 8, waves=waves, cadence="monthly")
+        + team("x", "tx", 9, waves=waves)
+        + team("y", "ty", 6, waves=waves, cadence="biweekly")
+    )
+
+
+@lru_cache(maxsize=1)
+def _cached(survey_path: str):
+    return _scenarios(toolkit.load_survey(survey_path))
+
+
+def scenarios(survey) -> dict[str, Scenario]:
+    """The hard shapes by name (built once per session)."""
+    return _cached(survey.path or "surveys/one_on_one_pulse.yaml")
+
+
+def _scenarios(survey) -> dict[str, Scenario]:
     out = {}
-    # teams of exactly the threshold and one below
-    ppl = _people("a", "ta", 5) + _people("b", "tb", 4) + _people("c", "tc", 6) + _people("x", "tx", 7)
-    out["threshold_sizes"] = (
-        *build(survey, _units({"d1": ["ta", "tb", "tc"], "d2": ["tx"]}), ppl),
-        "ta",
-        "d1",
+
+    def add(s):
+        out[s.name] = s
+
+    filler = _filler()
+    base = org(["ta", "tb"], ["tm", "tn"], ["tx", "ty"])
+    # 1. a department of one 5-person team and one 6-person team
+    add(
+        scenario(
+            survey,
+            base,
+            team("a", "ta", 5) + team("b", "tb", 6) + filler,
+            seed=1,
+            na=[("a01", "avail_reachable"), ("b02", "depth_why")],
+            blank=[("b03", "rel_cut_short")],
+            name="teams_5_and_6",
+            team="ta",
+            department="dep1",
+        )
     )
-    # a department with one small team (and a single-person team)
-    ppl = _people("d", "td", 7) + _people("e", "te", 1) + _people("x", "tx", 6) + _people("y", "ty", 5)
-    out["small_team"] = (*build(survey, _units({"d1": ["td", "te"], "d2": ["tx", "ty"]}), ppl), "td", "d1")
-    # a demographic cut one short of its complement (5 vs 4) and a 5 vs 1 split
-    ppl = (
-        _people("f", "tf", 5)
-        + _people("g", "tf", 4, level="senior")
-        + _people("h", "th", 5)
-        + _people("i", "th", 1, level="senior")
-        + _people("x", "tx", 6)
+    # 2. a team of exactly the threshold (with a demographic left blank)
+    ppl = team("a", "ta", 5) + team("b", "tb", 8) + filler
+    ppl[2] = Person("a02", "ta", (Q1,), None, "remote", "senior", "weekly")
+    add(
+        scenario(
+            survey,
+            base,
+            ppl,
+            seed=2,
+            na=[("a03", "hold_only_channel")],
+            blank=[("a04", "trust_honest")],
+            name="threshold_team",
+            team="ta",
+            department="dep1",
+        )
     )
-    out["cut_short"] = (*build(survey, _units({"d1": ["tf", "th"], "d2": ["tx"]}), ppl), "th", "d1")
-    # a person leaving between waves (and one joining elsewhere)
-    both = ("2026Q1", "2026Q2")
+    # 3. a department of one-person teams
+    ones = [f"t{i}" for i in range(6)]
+    ppl = [Person(f"o{i}", f"t{i}", (Q1,), TENURES[i % 3], LOCATIONS[i % 2], LEVELS[i % 3]) for i in range(6)]
+    add(
+        scenario(
+            survey,
+            org(ones, ["tm", "tn"], ["tx", "ty"]),
+            ppl + filler,
+            seed=3,
+            na=[("o2", "avail_wait")],
+            blank=[("o4", "growth_stalled")],
+            name="one_person_teams",
+            team="t0",
+            department="dep1",
+        )
+    )
+    # 4. a 6-person team cut 5/1 by a demographic (level)
+    ppl = [Person(f"c{i}", "tc", (Q1,), TENURES[i % 3], "office", "individual") for i in range(5)]
+    ppl.append(Person("c05", "tc", (Q1,), "over_3y", "office", "senior"))
+    add(
+        scenario(
+            survey,
+            org(["tc", "tb"], ["tm", "tn"], ["tx", "ty"]),
+            ppl + team("b", "tb", 7) + filler,
+            seed=4,
+            na=[("c01", "eng_proud")],
+            blank=[("b02", "depth_growth")],
+            name="cut_5_1",
+            team="tc",
+            department="dep1",
+        )
+    )
+    # 5. a 5-person team with a leaver between the waves (and a joiner in the sibling team)
+    both = (Q1, Q2)
     ppl = [
-        *_people("j", "tj", 5, waves=both),
-        ("j99", "tj", ("2026Q1",), "over_3y", "office", "individual"),
-        *_people("x", "tx", 6, waves=both),
-        *_people("y", "ty", 5, waves=both),
+        *team("a", "ta", 5, waves=both),
+        Person("a05", "ta", (Q1,), "under_1y", "hybrid", "senior"),
+        *team("b", "tb", 6, waves=both),
+        Person("b06", "tb", (Q2,), "1_to_3y", "remote", "individual"),
+        *_filler(both),
     ]
-    out["leaver"] = (*build(survey, _units({"d1": ["tj", "tx"], "d2": ["ty"]}), ppl), "tj", "d1")
-    # overlapping cuts: under_1y (1-5) inside remote (1-6); office (7-11) inside over_3y (6-11)
-    ppl = (
-        _people("k", "tk", 5, tenure="under_1y", location="remote")
-        + _people("l", "tk", 1, tenure="over_3y", location="remote")
-        + _people("m", "tk", 5, tenure="over_3y", location="office")
-        + _people("x", "tx", 6)
+    add(
+        scenario(
+            survey,
+            base,
+            ppl,
+            seed=5,
+            na=[("a02", "avail_makes_time")],
+            blank=[("b01", "stay_looking")],
+            name="leaver",
+            team="ta",
+            department="dep1",
+        )
     )
-    out["overlapping_cuts"] = (*build(survey, _units({"d1": ["tk", "tx"], "d2": []}), ppl), "tk", "d1")
-    # a cadence group of the organisation one short of the threshold (4 biweekly, 6 monthly, 15 weekly)
+    # 6. teams whose members all report one cadence (and one mixed team)
     ppl = (
-        _people("p", "tp", 5)
-        + _people("q", "tq", 4, cadence="biweekly")
-        + _people("r", "tq", 2)
-        + _people("s", "ts", 6, cadence="monthly")
-        + _people("x", "tx", 8)
+        team("w", "tw", 6, cadence="weekly")
+        + team("s", "ts", 5, cadence="monthly")
+        + team("z", "tz", 4, cadence="weekly")
+        + [Person("z04", "tz", (Q1,), "1_to_3y", "hybrid", "individual", "monthly")]
+        + team("m", "tm", 7, cadence="biweekly")
+        + team("n", "tn", 8, cadence="none")
+        + team("x", "tx", 9, cadence="biweekly")
+        + team("y", "ty", 6, cadence="less_than_monthly")
     )
-    out["cadence_short"] = (*build(survey, _units({"d1": ["tp", "tq"], "d2": ["ts", "tx"]}), ppl), "tq", "d1")
-    # teams of one cadence each but one: the organisation's weekly group minus two all-weekly teams
-    # would be the 3 weekly people of a mixed team
-    ppl = (
-        _people("p", "tp", 6)
-        + _people("q", "tq", 5, cadence="biweekly")
-        + _people("r", "tq", 3)
-        + _people("s", "ts", 6, cadence="monthly")
-        + _people("x", "tx", 8)
+    add(
+        scenario(
+            survey,
+            org(["tw", "ts", "tz"], ["tm", "tn"], ["tx", "ty"]),
+            ppl,
+            seed=6,
+            na=[("w01", "depth_how_work")],
+            blank=[("s02", "eng_energy")],
+            name="one_cadence_teams",
+            team="tz",
+            department="dep1",
+        )
     )
-    out["cadence_teams"] = (*build(survey, _units({"d1": ["tp", "tq"], "d2": ["ts", "tx"]}), ppl), "tq", "d1")
-    # a unanimous team
-    ppl = _people("u", "tu", 5) + _people("x", "tx", 6) + _people("y", "ty", 7)
-    out["unanimous"] = (
-        *build(survey, _units({"d1": ["tu", "tx"], "d2": ["ty"]}), ppl, unanimous=("tu",)),
-        "tu",
-        "d1",
+    # 7. one "does not apply" answer in a team of 6
+    add(
+        scenario(
+            survey,
+            base,
+            team("a", "ta", 6, vary=False) + team("b", "tb", 7) + filler,
+            seed=7,
+            na=[("a03", "avail_reachable")],
+            name="one_na_team_of_6",
+            team="ta",
+            department="dep1",
+        )
+    )
+    # 8. a unanimous team (a group disclosure, nobody singled out)
+    add(
+        scenario(
+            survey,
+            base,
+            team("u", "ta", 5, vary=False) + team("b", "tb", 7) + filler,
+            seed=8,
+            unanimous=("ta",),
+            name="unanimous",
+            team="ta",
+            department="dep1",
+        )
     )
     return out
