@@ -80,7 +80,24 @@ def browser():
 
 
 def _h1(driver) -> str:
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    for _ in range(50):  # a click navigates: the old page's heading may go stale under our hands
+        try:
+            return driver.find_element("tag name", "h1").text
+        except (StaleElementReferenceException, NoSuchElementException):
+            time.sleep(0.1)
     return driver.find_element("tag name", "h1").text
+
+
+def _click_and_wait(driver, by: str, what: str) -> None:
+    """Click, then wait until the browser has left the page (its old root element goes stale)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element("tag name", "html")
+    driver.find_element(by, what).click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
 
 
 _SIZE = (
@@ -142,7 +159,7 @@ def test_sign_in_read_try_another_team_and_sign_out_in_chromium(
         _screens(browser, "index")
         _axe(browser, "index")
 
-        browser.find_element("link text", "Team t01: manager report").click()
+        _click_and_wait(browser, "link text", "Team t01: manager report")
         assert browser.current_url == f"{base}/reports/{WAVE}/manager:t01"
         assert f"team t01, {WAVE}" in _h1(browser)
         rows = sample_release[
@@ -163,7 +180,7 @@ def test_sign_in_read_try_another_team_and_sign_out_in_chromium(
             assert "<table" not in browser.page_source
 
         browser.get(f"{base}/reports/{WAVE}/manager:t01")
-        browser.find_element("css selector", "nav.portal-bar button").click()
+        _click_and_wait(browser, "css selector", "nav.portal-bar button")
         assert _h1(browser) == "You have signed out"
         assert not [c for c in browser.get_cookies() if c["name"] == COOKIE]
         browser.get(f"{base}/reports/{WAVE}/manager:t01")
