@@ -14,13 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.browser import AXE, CHROMIUM, KEEP, WIDTHS, chrome, needs_chromium, serious_violations
 from tests.report.conftest import ROOT, WAVE
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="browser test needs headless Chromium at /usr/bin/chromium (Debian: apt-get install -y chromium)",
-)
+pytestmark = needs_chromium
 
 
 def _chromium(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProcess:
@@ -75,29 +72,11 @@ def test_report_in_chromium(tmp_path, sample_reports, sample_release, state):
 
 # --------------------------------------------------------------------------- every screen (Selenium)
 
-AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-WIDTHS = (375, 768, 1200)
-
 
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium driven through chromedriver (Debian's chromium-driver)."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not CHROMEDRIVER.exists():
-        pytest.skip(
-            "needs chromedriver at /usr/bin/chromedriver (Debian: apt-get install -y chromium-driver)"
-        )
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
+    yield from chrome()
 
 
 @pytest.fixture(scope="module")
@@ -131,13 +110,12 @@ def _open(driver, page: Path, width: int) -> dict:
 def test_no_horizontal_overflow_at_any_width(browser, demo_pages, which):
     """Phone, tablet and desktop: the page never scrolls sideways (the heatmap scrolls inside its
     own frame), and a screenshot of each is kept for a person to look at."""
-    keep = ROOT / "out" / "test-artifacts"
-    keep.mkdir(parents=True, exist_ok=True)
+    KEEP.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         size = _open(browser, demo_pages[which], width)
         assert size["scroll"] <= size["inner"], (which, width, size)
         browser.set_window_size(width, min(size["height"] + 150, 9000))
-        shot = keep / f"{which}_{width}.png"
+        shot = KEEP / f"{which}_{width}.png"
         browser.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000
 
@@ -173,17 +151,9 @@ def test_scores_table_reflows_on_a_phone(browser, demo_pages):
 def test_axe_finds_no_serious_violation(browser, demo_pages, which):
     """axe-core, injected into the page, at phone and desktop widths: no serious or critical
     violation of WCAG 2 A/AA."""
-    source = AXE.read_text(encoding="utf-8")
     for width in (375, 1200):
         _open(browser, demo_pages[which], width)
-        browser.execute_script(source)
-        result = browser.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
-            ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length])))"
-            ".catch(e => done([['error', String(e), 0]]));"
-        )
-        bad = [v for v in result if v[1] in ("serious", "critical") or v[0] == "error"]
+        bad = serious_violations(browser)
         assert bad == [], (which, width, bad)
 
 

@@ -12,22 +12,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.serve.conftest import ROOT, WAVE
+from tests.browser import AXE, KEEP, WIDTHS, chrome, needs_chromium, serious_violations
+from tests.serve.conftest import WAVE
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = (375, 768, 1200)
-KEEP = ROOT / "out" / "test-artifacts"
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="browser test needs headless Chromium at /usr/bin/chromium (Debian: apt-get install -y chromium)",
-)
+pytestmark = needs_chromium
 
 
 class _Uvicorn(threading.Thread):
@@ -62,21 +53,7 @@ class _Uvicorn(threading.Thread):
 
 @pytest.fixture(scope="module")
 def browser():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not CHROMEDRIVER.exists():
-        pytest.skip(
-            "needs chromedriver at /usr/bin/chromedriver (Debian: apt-get install -y chromium-driver)"
-        )
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
+    yield from chrome()
 
 
 def _h1(driver) -> str:
@@ -120,26 +97,14 @@ def _screens(driver, name: str) -> None:
         assert shot.stat().st_size > 5_000
 
 
-def _serious(driver, source: str) -> list:
-    driver.execute_script(source)
-    result = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
-        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length])))"
-        ".catch(e => done([['error', String(e), 0]]));"
-    )
-    return [v for v in result if v[1] in ("serious", "critical") or v[0] == "error"]
-
-
 def _axe(driver, name: str) -> None:
     """axe-core at phone and desktop widths: no serious or critical violation."""
     if not AXE.exists():
         return  # make test fetches axe-core with npm; without npm the check is left out
-    source = AXE.read_text(encoding="utf-8")
     for width in (375, 1200):
         driver.set_window_size(width, 900)
         driver.refresh()
-        bad = _serious(driver, source)
+        bad = serious_violations(driver)
         assert bad == [], (name, width, bad)
 
 

@@ -33,6 +33,7 @@ from toolkit.report._common import (
     scale_range,
     wave_before,
 )
+from toolkit.report.manager import _comment_rows, _values
 from toolkit.survey import Survey
 from toolkit.units import Units
 
@@ -42,7 +43,6 @@ __all__ = ["unit_report"]
 #: the organisation report: ``h0`` weakest to ``h4`` strongest.
 _BINS = (0.375, 0.5, 0.625, 0.75)
 _BIN_TEXT = ("weakest", "weak", "middle", "strong", "strongest")
-_COMMENT_COLUMNS = ("audience", "wave", "unit", "item", "comment", "n")
 
 
 def unit_report(
@@ -115,24 +115,6 @@ def unit_report(
 # --------------------------------------------------------------------------- internals
 
 
-def _values(col: pd.Series) -> list[str]:
-    """The values of a (categorical or plain) column as str."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return [str(x) for x in col.cat.categories.take(col.cat.codes.to_numpy()).tolist()]
-    return [str(x) for x in col.tolist()]
-
-
-def _comment_rows(comments: pd.DataFrame, audience: str, wave: str) -> pd.DataFrame:
-    """The comment release rows the report may read: its audience's, of its wave."""
-    if not isinstance(comments, pd.DataFrame) or not set(_COMMENT_COLUMNS) <= set(comments.columns):
-        raise ValueError(
-            "comments must be the comment release (toolkit.release_comments) with the columns "
-            + ", ".join(_COMMENT_COLUMNS)
-        )
-    keep = (comments["audience"].astype("str") == audience) & (comments["wave"].astype("str") == wave)
-    return comments[keep]
-
-
 class _View:
     """What one unit report shows, computed from its audience's rows alone."""
 
@@ -141,8 +123,6 @@ class _View:
         present = set(_values(rows["audience"].drop_duplicates()))
         if present - {audience}:  # the privacy choke point: never render another audience's rows
             raise ValueError(f"unit report of {audience} was given rows of {sorted(present - {audience})}")
-        if comments is not None and (comments["audience"].astype("str") != audience).any():
-            raise ValueError(f"unit report of {audience} was given comments of other audiences")
         self.data = {
             (u, m): (float(v), int(n))
             for u, c, m, w, v, n in zip(
@@ -300,12 +280,10 @@ class _View:
         """Comment sets of the unit and the units below it, in the order of the tree."""
         if self.comment_rows is None:
             return None
-        rows = self.comment_rows
         order = {u: i for i, u in enumerate(self.below)}
         items = {it.id: i for i, it in enumerate(self.survey.items)}
         groups = []
-        for (u, item), part in rows.groupby([rows["unit"].astype("str"), rows["item"].astype("str")]):
-            n = int(part["n"].iloc[0])
+        for u, item, n, said in self.comment_rows:  # grouped by manager.comment_groups
             if self.tree.kind.get(u) == "team":
                 title = f"Team {self.tree.label.get(u, u)} ({n} respondents)"
             else:
@@ -318,7 +296,7 @@ class _View:
                     "key": (order.get(u, len(order)), items.get(item, len(items))),
                     "title": title,
                     "question": self.survey.item(item).text,
-                    "comments": part["comment"].astype("str").tolist(),
+                    "comments": said,
                 }
             )
         return sorted(groups, key=lambda g: g["key"])
