@@ -74,17 +74,17 @@ def fmt_change(value: float, decimals: int) -> str:
 
 
 def fmt_signed(value: float, decimals: int) -> str:
-    """A signed number with a true minus sign (so a screen reader says "minus").
+    """A signed number: "+" or "-" (as the change column writes it) and ``decimals`` places.
 
     Examples
     --------
     >>> fmt_signed(0.205, 2), fmt_signed(-0.19, 2), fmt_signed(0.0, 2)
-    ('+0.20', '−0.19', '0.00')
+    ('+0.20', '-0.19', '0.00')
     """
     text = f"{abs(value):.{decimals}f}"
     if float(text) == 0:
         return text
-    return f"+{text}" if value > 0 else f"−{text}"
+    return f"+{text}" if value > 0 else f"-{text}"
 
 
 def higher_is_better(survey, construct: str) -> bool:
