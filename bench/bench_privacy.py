@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import toolkit  # noqa: E402
-from tests.privacy.adversary import attack  # noqa: E402
+from tests.privacy.adversary import attack, sample_release  # noqa: E402
 from toolkit.privacy.disclosure import load_policy, release  # noqa: E402
 
 KINDS = ("team", "department", "division", "organisation")
@@ -131,28 +131,8 @@ def sample_attack(survey, department: str) -> int:
     construct. Returns the number of findings singling someone out."""
     import tempfile
 
-    from toolkit.ingest.pipeline import ingest
-    from toolkit.privacy.publish import release_store
-    from toolkit.simulate import pseudonym_key
-
-    sample = ROOT / "data" / "sample"
-    roster = pd.read_csv(sample / "roster.csv", dtype="str")
-    units = pd.read_csv(sample / "units.csv")
-    waves = ("2026Q1", "2026Q2", "2026Q3", "2026Q4")
     with tempfile.TemporaryDirectory() as tmp:
-        store = Path(tmp) / "store"
-        for w in waves:
-            ingest(
-                sample / "exports" / f"qualtrics_{w}.csv",
-                survey,
-                roster=roster[roster["wave"] == w],
-                wave=w,
-                store=store,
-                key=pseudonym_key(2026),
-                report=False,
-            )
-        responses = toolkit.load_waves(store, survey=survey)
-        rel = release_store(store, survey, units, roster=roster, responses=responses).release
+        responses, units, rel = sample_release(survey, Path(tmp) / "store")
     teams = sorted(units.loc[units["parent"] == department, "unit"].astype(str))
     if not teams:
         raise SystemExit(f"{department} has no teams in data/sample/units.csv")
@@ -165,7 +145,8 @@ def sample_attack(survey, department: str) -> int:
         a = attack(rel, view, responses, survey, units)
         single += len(a.singled_out)
         print(a.summary(3), flush=True)
-    print(f"\nsample {department}, waves {', '.join(waves)}: singled out {single}")
+    waves = ", ".join(sorted(rel["wave"].astype(str).unique()))
+    print(f"\nsample {department}, waves {waves}: singled out {single}")
     return single
 
 

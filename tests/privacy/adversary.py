@@ -132,6 +132,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -142,7 +143,7 @@ from scipy.sparse import hstack as sparse_hstack
 from toolkit.privacy.disclosure import MODEL_MIN_TEAMS, load_policy
 from toolkit.stats.shrinkage import change_intervals, eb_estimates, variance_components
 
-__all__ = ["MEASURES", "AdversaryError", "Attack", "Finding", "UnknownMeasure", "attack"]
+__all__ = ["MEASURES", "AdversaryError", "Attack", "Finding", "UnknownMeasure", "attack", "sample_release"]
 
 _REL = 1e-9  # relative widening of every rounding interval
 _EPS = 1e-6  # tolerance of LP-based proofs
@@ -1940,3 +1941,31 @@ def _components(lins: list[_Lin]) -> list[list[_Lin]]:
     for lin in lins:
         comps.setdefault(find(lin.waves[0]), []).append(lin)
     return [comps[k] for k in sorted(comps)]
+
+
+def sample_release(survey, store) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The sample's four waves as the project releases them: each Qualtrics export of
+    ``data/sample`` ingested into ``store`` (pseudonymised, validated), then
+    :func:`toolkit.privacy.publish.release_store` with the roster (response rates included).
+    Returns the stored responses, the units and the release (what the test suite and
+    ``bench/bench_privacy.py --sample`` attack)."""
+    import toolkit
+    from toolkit.ingest.pipeline import ingest
+    from toolkit.privacy.publish import release_store
+    from toolkit.simulate import pseudonym_key
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    roster = pd.read_csv(sample / "roster.csv", dtype="str")
+    for w in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
+        ingest(
+            sample / "exports" / f"qualtrics_{w}.csv",
+            survey,
+            roster=roster[roster["wave"] == w],
+            wave=w,
+            store=store,
+            key=pseudonym_key(2026),
+            report=False,
+        )
+    responses = toolkit.load_waves(store, survey=survey)
+    units = pd.read_csv(sample / "units.csv")
+    return responses, units, release_store(store, survey, units, roster=roster, responses=responses).release

@@ -25,6 +25,7 @@ from tests.privacy.adversary import (
     _Knowledge,
     _Row,
     attack,
+    sample_release,
 )
 from tests.privacy.conftest import Q1, Q2, scenarios
 from toolkit.privacy.disclosure import load_policy, release
@@ -81,25 +82,7 @@ def sample(survey, tmp_path_factory):
     """The sample's four waves as the project releases them: each Qualtrics export ingested into a
     store (pseudonymised, validated), then :func:`toolkit.privacy.publish.release_store` with the
     roster (response rates included)."""
-    from toolkit.ingest.pipeline import ingest
-    from toolkit.privacy.publish import release_store
-    from toolkit.simulate import pseudonym_key
-
-    roster = pd.read_csv("data/sample/roster.csv", dtype="str")
-    store = tmp_path_factory.mktemp("privacy") / "store"
-    for w in SAMPLE_WAVES:
-        ingest(
-            f"data/sample/exports/qualtrics_{w}.csv",
-            survey,
-            roster=roster[roster["wave"] == w],
-            wave=w,
-            store=store,
-            key=pseudonym_key(2026),
-            report=False,
-        )
-    responses = toolkit.load_waves(store, survey=survey)
-    units = pd.read_csv("data/sample/units.csv")
-    return responses, units, release_store(store, survey, units, roster=roster, responses=responses).release
+    return sample_release(survey, tmp_path_factory.mktemp("privacy") / "store")
 
 
 @pytest.fixture(scope="session")

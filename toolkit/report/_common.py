@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "BANDS",
+    "BAND_TEXT",
+    "band",
     "better_text",
     "contrast_sentence",
     "environment",
@@ -151,6 +154,25 @@ def contrast_sentence(construct_label: str, value: float, low: float, high: floa
     if high < 0:
         return head + " The interval is below zero: weekly 1:1s go with a lower score."
     return head + " The interval includes zero: the data do not show a difference either way."
+
+
+#: Colour bands of the heatmaps (organisation and unit reports): the direction-adjusted mean as a
+#: share of its scale, from its lowest to its highest point, where each band starts; ``h0`` worst
+#: to ``h4`` best.
+BANDS = (0.375, 0.5, 0.625, 0.75)
+BAND_TEXT = ("weakest", "weak", "middle", "strong", "strongest")
+
+
+def band(value: float, lo: float, hi: float, higher: bool) -> int:
+    """The colour band (0 weakest to 4 strongest) of a mean on the scale ``lo`` to ``hi``.
+
+    Examples
+    --------
+    >>> band(4.2, 1, 5, True), band(4.2, 1, 5, False), band(3.0, 1, 5, True)
+    (4, 0, 2)
+    """
+    good = (value - lo) / (hi - lo) if higher else (hi - value) / (hi - lo)
+    return sum(good >= x for x in BANDS)
 
 
 def wave_before(release: pd.DataFrame, wave: str) -> str | None:

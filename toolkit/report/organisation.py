@@ -20,6 +20,9 @@ import pandas as pd
 from toolkit._io import atomic_write_text
 from toolkit.privacy.disclosure import load_policy
 from toolkit.report._common import (
+    BAND_TEXT,
+    BANDS,
+    band,
     better_text,
     contrast_sentence,
     environment,
@@ -32,11 +35,6 @@ from toolkit.survey import Survey
 from toolkit.units import Units
 
 __all__ = ["organisation_report", "write_organisation_report"]
-
-#: Bins of the direction-adjusted mean (as a share of the scale from its lowest to its highest
-#: point) and their cell classes: ``h0`` worst to ``h4`` best.
-_BINS = (0.375, 0.5, 0.625, 0.75)
-_BIN_TEXT = ("weakest", "weak", "middle", "strong", "strongest")
 
 
 def organisation_report(
@@ -109,9 +107,8 @@ def organisation_report(
                 cells.append({"text": "suppressed", "cls": "suppressed", "title": "suppressed"})
                 continue
             lo, hi = ranges[c]
-            good = (v - lo) / (hi - lo) if higher_is_better(survey, c) else (hi - v) / (hi - lo)
-            b = sum(good >= x for x in _BINS)
-            cells.append({"text": fmt_mean(v, pol["mean_decimals"]), "cls": f"h{b}", "title": _BIN_TEXT[b]})
+            b = band(v, lo, hi, higher_is_better(survey, c))
+            cells.append({"text": fmt_mean(v, pol["mean_decimals"]), "cls": f"h{b}", "title": BAND_TEXT[b]})
         body.append(
             {
                 "unit": tree.label.get(unit, unit),
@@ -158,15 +155,15 @@ def _legend(survey: Survey, constructs: list[str], ranges: dict, decimals: int) 
     out = []
     spans = sorted({ranges[c] for c in constructs})
     step = 10.0**-decimals
-    for b, text in enumerate(_BIN_TEXT):
+    for b, text in enumerate(BAND_TEXT):
         parts = []
         for lo, hi in spans:
-            cut = [lo + x * (hi - lo) for x in _BINS]
+            cut = [lo + x * (hi - lo) for x in BANDS]
             up_lo = lo if b == 0 else cut[b - 1]
-            up_hi = hi if b == len(_BINS) else cut[b] - step
+            up_hi = hi if b == len(BANDS) else cut[b] - step
             # lower is better: the band of "good" g starts where the mean is at most hi - g * (hi - lo)
             down_hi = hi if b == 0 else lo + hi - cut[b - 1]
-            down_lo = lo if b == len(_BINS) else lo + hi - cut[b] + step
+            down_lo = lo if b == len(BANDS) else lo + hi - cut[b] + step
             span = "" if len(spans) == 1 else f" on the {lo:g} to {hi:g} scale"
             higher = f"{fmt_mean(up_lo, decimals)} to {fmt_mean(up_hi, decimals)}"
             lower = f"{fmt_mean(down_lo, decimals)} to {fmt_mean(down_hi, decimals)}"

@@ -24,6 +24,8 @@ import pandas as pd
 
 from toolkit.privacy.disclosure import load_policy
 from toolkit.report._common import (
+    BAND_TEXT,
+    band,
     better_text,
     environment,
     fmt_change,
@@ -38,11 +40,6 @@ from toolkit.survey import Survey
 from toolkit.units import Units
 
 __all__ = ["unit_report"]
-
-#: Bins of the direction-adjusted mean (share of the scale) and their words, as in the heatmap of
-#: the organisation report: ``h0`` weakest to ``h4`` strongest.
-_BINS = (0.375, 0.5, 0.625, 0.75)
-_BIN_TEXT = ("weakest", "weak", "middle", "strong", "strongest")
 
 
 def unit_report(
@@ -204,17 +201,12 @@ class _View:
                     cells.append({"text": "not shown", "cls": "suppressed", "title": "not shown"})
                     continue
                 lo, hi = ranges[c]
-                good = (
-                    (hit[0] - lo) / (hi - lo)
-                    if higher_is_better(self.survey, c)
-                    else (hi - hit[0]) / (hi - lo)
-                )
-                b = sum(good >= x for x in _BINS)
+                b = band(hit[0], lo, hi, higher_is_better(self.survey, c))
                 cells.append(
                     {
                         "text": fmt_mean(hit[0], self.pol["mean_decimals"]),
                         "cls": f"h{b}",
-                        "title": _BIN_TEXT[b],
+                        "title": BAND_TEXT[b],
                     }
                 )
             body.append(
@@ -326,7 +318,7 @@ class _View:
                     for c in self.constructs
                 ],
                 heatmap=self.heatmap(),
-                bins=list(enumerate(_BIN_TEXT)),
+                bins=list(enumerate(BAND_TEXT)),
                 distributions=self.distributions(),
                 rhythm=self.rhythm(),
                 any_change=any((self.unit, f"{c}:change") in self.data for c in self.constructs),
