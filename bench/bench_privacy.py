@@ -72,6 +72,7 @@ def utility(
         )
         for con in survey.constructs:
             cols[("construct", con, 1)] = scored.get(con, pd.Series(dtype=int))
+            cols[("favourable", con, 1)] = cols[("construct", con, 1)]
             for item_id in survey.constructs[con].items:
                 scale = survey.scale_of(item_id)
                 raw = pd.to_numeric(part[item_id], errors="coerce")
@@ -95,10 +96,16 @@ def utility(
         measure.str.endswith(":mean") & head.isin(list(survey.constructs)),
         "construct",
         np.where(
-            measure.str.endswith(":mean") & ~head.isin(list(survey.constructs)),
-            "item_mean",
+            measure.str.endswith(":favourable"),
+            "favourable",
             np.where(
-                measure.str.contains(":share:") & ~head.isin(["cadence", "meeting_length"]), "item_share", ""
+                measure.str.endswith(":mean") & ~head.isin(list(survey.constructs)),
+                "item_mean",
+                np.where(
+                    measure.str.contains(":share:") & ~head.isin(["cadence", "meeting_length"]),
+                    "item_share",
+                    "",
+                ),
             ),
         ),
     )
@@ -109,7 +116,12 @@ def utility(
 
 
 def _print_utility(safe: pd.DataFrame, base: pd.DataFrame) -> None:
-    names = {"construct": "construct means", "item_mean": "item means", "item_share": "item shares"}
+    names = {
+        "construct": "construct means",
+        "favourable": "favourable",
+        "item_mean": "item means",
+        "item_share": "item shares",
+    }
     print("\nutility: numbers whose group reaches its threshold (cut all), and how many are published")
     print(f"  {'measure':<16} {'unit':<13} {'eligible':>9} {'release':>16} {'threshold only':>16}")
     for family in names:

@@ -98,7 +98,9 @@ Singled out
   is not).
 
 A narrow range or a pinned answer shared by the whole smallest group is a *group disclosure* (a
-unanimous group): counted, not failed. The members of a class of several can at most be pinned
+unanimous group): counted, not failed. When several published groups tie for the smallest (a team
+of 5 and a cut of 5 both holding :math:`i`), it is a group disclosure if it is one in any of them:
+that group's own rows tell the same of every member. The members of a class of several can at most be pinned
 together (all forced to their common true code); each member is then one finding.
 
 Solving
@@ -1711,6 +1713,23 @@ def _derived(label: str) -> bool:
     return label.endswith(("(inverted)", "(previous mean)", "(current mean)"))
 
 
+def _smallest(groups: list[_Lin], size: Callable[[_Lin], int], apart: Callable[[_Lin], bool | None]):
+    """The smallest published group holding a respondent, and whether they stand apart in it.
+
+    Groups of the smallest size are tried in order (a published row before a derived one, then
+    by label); the first one in which the respondent does not stand apart (``apart`` is False: the
+    whole group shares the narrow range or the pinned code) makes the finding a group disclosure,
+    since that group's own rows tell the same of all its members. Otherwise the first whose
+    answer is undecided (``None``) leaves it undecided, and else it is singled out."""
+    least = min(size(g) for g in groups)
+    tied = sorted((g for g in groups if size(g) == least), key=lambda x: (_derived(x.label), x.label))
+    verdicts = [apart(g) for g in tied]
+    for want in (False, None):
+        if want in verdicts:
+            return tied[verdicts.index(want)], want
+    return tied[0], True
+
+
 def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
     """Apply the singled-out rule to every narrow score and pinned answer of the model."""
     fam = m.fam
@@ -1728,29 +1747,27 @@ def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
         if not gi or not solver.exact_range(s):
             continue
         base = {id(lin): np.flatnonzero(know.group(*lin.groups[0]) & fam.scored) for lin in gi}
-        # the smallest group, named by a published row rather than a derived (inverted) one
-        lin = min(gi, key=lambda x: (len(base[id(x)]), _derived(x.label), x.label))
         a, b = int(m.out_lo[s]), int(m.out_hi[s])  # the exact range of q's score, times k
-        outside: bool | None = False
-        for r in np.unique(m.class_of_row[base[id(lin)]]).tolist():
-            if r in (q, -1):
-                continue
-            if r not in score_of:  # a class of several whose true scores span a scale point
-                outside = True
-                break
-            t = score_of[r]
-            kr = int(m.score_k[t])
-            if m.obs_lo[t] * k < a * kr or m.obs_hi[t] * k > b * kr:  # seen outside
-                outside = True
-                break
-            if m.out_lo[t] * k >= a * kr and m.out_hi[t] * k <= b * kr:  # proved inside
-                continue
-            if not solver.exact_range(t):
-                outside = None
-                break
-            if m.out_lo[t] * k < a * kr or m.out_hi[t] * k > b * kr:
-                outside = True
-                break
+
+        def outside_of(lin: _Lin, q=q, k=k, a=a, b=b, base=base) -> bool | None:
+            for r in np.unique(m.class_of_row[base[id(lin)]]).tolist():
+                if r in (q, -1):
+                    continue
+                if r not in score_of:  # a class of several whose true scores span a scale point
+                    return True
+                t = score_of[r]
+                kr = int(m.score_k[t])
+                if m.obs_lo[t] * k < a * kr or m.obs_hi[t] * k > b * kr:  # seen outside
+                    return True
+                if m.out_lo[t] * k >= a * kr and m.out_hi[t] * k <= b * kr:  # proved inside
+                    continue
+                if not solver.exact_range(t):
+                    return None
+                if m.out_lo[t] * k < a * kr or m.out_hi[t] * k > b * kr:
+                    return True
+            return False
+
+        lin, outside = _smallest(gi, lambda x, base=base: len(base[id(x)]), outside_of)
         if outside is None:
             continue
         found = _findings(m, know, q, fam.target, "score", a / k, b / k, lambda r: fam.T[r] / fam.k[r], lin)
@@ -1767,15 +1784,17 @@ def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
         ]
         if not cand:
             continue
-        lin = min(cand, key=lambda x: (x.n, _derived(x.label), x.label))
-        differs = False
-        for r in np.unique(m.class_of_row[lin.members]).tolist():
-            if r == q:
-                continue
-            t = ans_of.get((r, j)) if r >= 0 else None
-            if t is None or m.ans_c[t] != c or m.ans_state[t] != 2:
-                differs = True
-                break
+
+        def differs_in(lin: _Lin, q=q, j=j, c=c) -> bool:
+            for r in np.unique(m.class_of_row[lin.members]).tolist():
+                if r == q:
+                    continue
+                t = ans_of.get((r, j)) if r >= 0 else None
+                if t is None or m.ans_c[t] != c or m.ans_state[t] != 2:
+                    return True
+            return False
+
+        lin, differs = _smallest(cand, lambda x: x.n, differs_in)
         code, codes, truth = fam.codes[j][c], fam.codes[j], fam.truth[:, j]
         found = _findings(
             m,

@@ -24,6 +24,7 @@ from tests.privacy.adversary import (
     _construct_eb,
     _Knowledge,
     _Row,
+    _smallest,
     attack,
     sample_release,
 )
@@ -167,16 +168,34 @@ def test_simulated_organisation_nobody_singled_out(survey, simulated, view):
     _assert_safe(a)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a leak of the current release (see the report of the adversary branch): in t08, "
-    "2026Q2, intent_to_stay, favourable=100 (n=6) and stay_next_year:mean=4.00 pin every answer to "
-    "the favourable end and stay_next_year to 4; the one respondent who answered 'does not apply' "
-    "to stay_recommend has a score of two items, in {4, 4.5}, while teammates reach 4.67",
-)
 def test_simulated_organisation_department_with_a_not_applicable(survey, simulated):
+    # t08, 2026Q2, intent_to_stay: everyone answered at the favourable end and everyone answered 4
+    # to stay_next_year; one member answered "does not apply" to stay_recommend. A favourable
+    # share of 100 with stay_next_year's mean of 4.00 would put that member's score in {4, 4.5}
+    # while a teammate is at 4.67: the share is hidden, with a sibling's (see protect_bands)
     responses, units, rel = simulated
+    t08 = rel[(rel["unit"] == "t08") & (rel["wave"] == "2026Q2") & (rel["audience"] == "analyst")]
+    measures = set(t08["measure"].astype(str))
+    assert "intent_to_stay:mean" in measures and "intent_to_stay:favourable" not in measures
     a = attack(rel, ["leader:dep02"], responses, survey, units, targets=["intent_to_stay"])
+    _assert_safe(a)
+
+
+@pytest.mark.parametrize(
+    ("seed", "department", "construct"),
+    [(8, "dep01", "availability"), (15, "dep01", "engagement")],
+)
+def test_simulated_organisation_unanimous_difference(survey, seed, department, construct):
+    # a department publishes an item's shares, some of its teams their item means; everyone in
+    # the department outside those teams answered 4 (seed 8: avail_unplanned, 8 people; seed 15:
+    # eng_proud, 6 people) while the teams did not, which would pin their answers: a team's item
+    # numbers are hidden instead (protect_tree with codes)
+    org = toolkit.simulate(survey, teams=12, waves=2, seed=seed)
+    responses = pd.concat(
+        [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
+    )
+    rel = release(responses, survey, org.units)
+    a = attack(rel, _department(org.units, department), responses, survey, org.units, targets=[construct])
     _assert_safe(a)
 
 
@@ -203,6 +222,28 @@ def test_unanimous_team_is_a_group_disclosure(attacked, built):
     )
     assert all(f.class_size == 5 and f.low == f.high == 5.0 for f in grouped if f.kind == "score")
     assert not [f for f in a.singled_out if f.respondent in team]
+
+
+def test_a_tie_for_the_smallest_group_is_read_from_the_unanimous_one():
+    # seed 35 of the simulated organisation: everyone in t11 (5) answered 3 to hold_save_up, and
+    # t11's item mean of 3.00 shows it; its manager-level member is also in the organisation's
+    # cut level=manager (5), where the others differ. The pin comes from t11: a group disclosure
+    team, cut, bigger = (
+        dataclasses.make_dataclass("G", ["label", "n"])(*g)
+        for g in (
+            ("2026Q2 t11 all hold_save_up:mean", 5),
+            ("2026Q2 org level=manager holding_back:mean", 5),
+            ("2026Q2 dep02 all hold_save_up:mean", 20),
+        )
+    )
+    apart = {team.label: False, cut.label: True, bigger.label: False}
+    assert _smallest([cut, team, bigger], lambda g: g.n, lambda g: apart[g.label]) == (team, False)
+    # apart in every smallest group: singled out, named by the first label
+    apart[team.label] = True
+    assert _smallest([team, cut, bigger], lambda g: g.n, lambda g: apart[g.label]) == (cut, True)
+    # undecided in one, apart in the other: undecided
+    apart[team.label] = None
+    assert _smallest([team, cut], lambda g: g.n, lambda g: apart[g.label]) == (team, None)
 
 
 # --------------------------------------------------------------------------- teeth

@@ -444,6 +444,49 @@ def test_the_unit_rule_hides_the_smallest_sibling(survey):
     assert "ta" in set(unsafe.loc[unsafe["measure"] == "depth:mean", "unit"].astype(str))
 
 
+def test_a_difference_unanimous_on_an_item_is_not_left_published(survey):
+    """Two teams of 3 are hidden, so the department minus ta is their 6 people; all 6 answered 4
+    to depth_why while ta did not, so that difference would pin six answers: ta's depth item
+    numbers are hidden too (the department's stay, over all 12)."""
+    responses, units = _shape(survey, {"d1": {"ta": 6, "tb": 3, "tc": 3}, "d2": {"tx": 8}})
+    responses.loc[responses["team"].isin(["tb", "tc"]), "depth_why"] = 4
+    responses.loc[responses.index[responses["team"] == "ta"][0], "depth_why"] = 2
+
+    def shown(rel, measure):
+        return set(rel.loc[rel["measure"] == measure, "unit"].astype(str))
+
+    rel = release(responses, survey, units, audiences=["analyst"])
+    assert "ta" in shown(rel, "depth:mean") and "ta" not in shown(rel, "depth_why:mean")
+    assert "d1" in shown(rel, "depth_why:mean")
+    assert "ta" in shown(rel, "avail_reachable:mean")  # another construct's items are not involved
+    unsafe = release(responses, survey, units, audiences=["analyst"], complementary=False)
+    assert "ta" in shown(unsafe, "depth_why:mean")
+
+
+def test_a_one_sided_group_with_unequal_answers_hides_its_favourable_share(survey):
+    """Everyone in ta answered every item at the favourable end, and one of them answered "does
+    not apply" to depth_why: a favourable share of 100 with the item means would narrow that
+    person's depth score below their teammates'. ta's share is hidden, and so is the smaller of
+    its siblings', since the department's share minus theirs would give it back."""
+    from tests.privacy.conftest import _people, _units, build
+
+    ppl = _people("a", "ta", 6) + _people("b", "tb", 6) + _people("c", "tc", 7) + _people("x", "tx", 8)
+    responses, units = build(survey, _units({"d1": ["ta", "tb", "tc"], "d2": ["tx"]}), ppl, unanimous=("ta",))
+    responses.loc[responses["respondent"] == "a00", "depth_why"] = 9
+    rel = release(responses, survey, units, audiences=["analyst"])
+    fav = rel[(rel["measure"] == "depth:favourable") & (rel["cut"] == "all")]
+    fav = fav.set_index(fav["unit"].astype(str))["value"]
+    means = set(rel.loc[rel["measure"] == "depth:mean", "unit"].astype(str))
+    assert {"ta", "tb", "tc", "d1"} <= means  # every mean stays
+    assert "ta" not in fav.index and "tb" not in fav.index
+    assert {"tc", "d1", "org"} <= set(fav.index) and 0 < fav["d1"] < 100
+    # other constructs of ta: answered in full by everyone, so 100 is a group's own answer
+    avail = rel.loc[(rel["unit"] == "ta") & (rel["measure"] == "availability:favourable"), "value"]
+    assert len(avail) and avail.eq(100).all()
+    unsafe = release(responses, survey, units, audiences=["analyst"], complementary=False)
+    assert ((unsafe["unit"] == "ta") & (unsafe["measure"] == "depth:favourable")).any()
+
+
 def test_a_demographic_left_blank_by_a_few_hides_its_cuts(survey):
     """The organisation minus its tenure cuts would be the two people who left tenure blank."""
     from tests.privacy.conftest import _people, _units, build

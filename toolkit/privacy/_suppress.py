@@ -17,6 +17,12 @@ answers never meet in one number):
 - **Items.** A construct's mean pools its valid answers (each answer once), so it is the sum of
   its items' sums and adds nothing to them; each item's numbers follow the tree rule above on the
   respondents who answered it validly (:func:`protect_tree` with one count per item).
+- **Unanimous differences** (:func:`protect_tree` with ``codes``). An atom of an item's tree is
+  a difference of published groups; if all its answers are one code while its unit's are not, the
+  difference pins each of its members' answer, so it is merged like a small atom.
+- **One-sided groups** (:func:`protect_bands`). A favourable share of 0 or 100 of a group whose
+  members answered different numbers of items narrows the score of whoever skipped one; it is
+  hidden, and the favourable shares' atoms may not be such groups either.
 - **Cuts** (:func:`audit_cuts`). The cuts by demographic and by cadence are published for the
   organisation only, and the attacker is taken to know everyone's cut answers. A combination of the
   cut means with the units' means is :math:`v_i = A(\text{atom}_i) + \sum_a g_a(x_{ia})`. For one
@@ -84,6 +90,7 @@ def protect_tree(
     counts: np.ndarray,
     candidate: np.ndarray,
     threshold: int,
+    codes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The published units of every layer: every atom holds nobody or at least ``threshold``.
 
@@ -100,6 +107,11 @@ def protect_tree(
     candidate : ndarray of bool, shape (U, L)
         Units that may be published (already at or above the threshold in every set).
     threshold : int
+    codes : pair of ndarray, shape (U, L, J, C), optional
+        The valid answers of each team per set and answer code, and the same rolled up. With
+        them, an atom must also not be *unanimous* (one code for all its answers in a set) while
+        its unit is not: a difference of published groups would pin each of its members' answer
+        while the group shows that others answered differently.
 
     Returns
     -------
@@ -115,29 +127,52 @@ def protect_tree(
     >>> cnt = np.array([15, 6, 6, 3], float)[:, None, None]
     >>> protect_tree(parent, depth, teams, tc, cnt, cnt[:, :, 0] >= 5, 5)[:, 0].tolist()
     [True, False, True, False]
+
+    Teams of 6, 3 and 3 under a department of 12, answering one item: the teams of 3 are hidden,
+    and everyone in them answered 4 while the team of 6 did not, so the team of 6 is hidden too
+    (the department minus it would pin six answers to 4).
+
+    >>> tc = np.zeros((4, 1, 1, 5))
+    >>> tc[1, 0, 0], tc[2, 0, 0], tc[3, 0, 0] = [0, 0, 3, 3, 0], [0, 0, 0, 3, 0], [0, 0, 0, 3, 0]
+    >>> n = tc.sum(axis=3)
+    >>> cnt = n.copy(); cnt[0] = n.sum(axis=0)
+    >>> roll = tc.copy(); roll[0] = tc.sum(axis=0)
+    >>> protect_tree(parent, depth, teams, n, cnt, cnt[:, :, 0] >= 5, 5, (tc, roll))[:, 0].tolist()
+    [True, False, False, False]
     """
     published = candidate.copy()
     total = counts.sum(axis=2)
-    U, L = published.shape
+    if codes is not None:
+        several = (codes[1] > 0).sum(axis=3) > 1  # [U, L, J]: the unit's answers differ
     while True:
         owner = owners(parent, depth, published)
         atom = atom_sums(owner, teams, team_counts)
         bad = published & ((atom > 0) & (atom < threshold)).any(axis=2)
+        if codes is not None:
+            one = (atom_sums(owner, teams, codes[0]) > 0).sum(axis=3) == 1
+            bad |= published & (one & several).any(axis=2)
         if not bad.any():
             return published
-        # the published units whose nearest published ancestor is a bad unit, with people in their atom
-        up = np.where(parent[:, None] >= 0, owner[np.maximum(parent, 0)], -1)
-        dd, ll = np.nonzero(published & (up >= 0) & (atom.sum(axis=2) > 0))
-        uu = up[dd, ll]
-        keep = bad[uu, ll]
-        dd, ll, uu = dd[keep], ll[keep], uu[keep]
-        order = np.lexsort((dd, total[dd, ll], uu * L + ll))
-        dd, ll, uu = dd[order], ll[order], uu[order]
-        first = np.r_[True, (uu[1:] != uu[:-1]) | (ll[1:] != ll[:-1])] if len(dd) else np.zeros(0, bool)
-        published[dd[first], ll[first]] = False
-        served = np.zeros((U, L), bool)
-        served[uu[first], ll[first]] = True
-        published[bad & ~served] = False
+        _merge(published, owner, parent, bad, atom.sum(axis=2), total)
+
+
+def _merge(published, owner, parent, bad, atom_n, total) -> None:
+    """Merge every bad unit's atom with its smallest published child's (hiding that child, one
+    per bad unit), or hide the unit when no published child has people in its atom."""
+    U, L = published.shape
+    # the published units whose nearest published ancestor is a bad unit, with people in their atom
+    up = np.where(parent[:, None] >= 0, owner[np.maximum(parent, 0)], -1)
+    dd, ll = np.nonzero(published & (up >= 0) & (atom_n > 0))
+    uu = up[dd, ll]
+    keep = bad[uu, ll]
+    dd, ll, uu = dd[keep], ll[keep], uu[keep]
+    order = np.lexsort((dd, total[dd, ll], uu * L + ll))
+    dd, ll, uu = dd[order], ll[order], uu[order]
+    first = np.r_[True, (uu[1:] != uu[:-1]) | (ll[1:] != ll[:-1])] if len(dd) else np.zeros(0, bool)
+    published[dd[first], ll[first]] = False
+    served = np.zeros((U, L), bool)
+    served[uu[first], ll[first]] = True
+    published[bad & ~served] = False
 
 
 def audit_cuts(
@@ -286,3 +321,104 @@ def _pair_rest(t, ma, mb, qi, ri, same, opposite, T):
         if (0 < s < T) or (0 < o < T):
             return q, r
     return None
+
+
+def protect_bands(
+    parent: np.ndarray,
+    path: np.ndarray,
+    teams: np.ndarray,
+    team_stats: np.ndarray,
+    candidate: np.ndarray,
+    sensitive: np.ndarray,
+) -> np.ndarray:
+    """The units whose favourable share is published: no group of members with unequal numbers
+    of answers is shown to have answered entirely on one side.
+
+    A favourable share of 0 or 100 confines every answer of the group to one side of the scale.
+    When the group's members answered different numbers of the construct's items (someone
+    answered "does not apply"), the item means can then pin one item for everyone, and the score
+    of whoever skipped another item falls in a narrower range than their teammates' scores: it
+    singles them out. Such a group is *sensitive*; its share is hidden, and so is whatever would
+    give it back: every atom (a published unit's members minus those of its nearest published
+    descendants, whose count is the unit's minus theirs) must not be all on one side with
+    unequal numbers of answers, and a sensitive unit must not be covered by atoms all on its
+    side. An offending atom is merged with its smallest published child's (that child is
+    hidden), or its unit is hidden; a sensitive unit covered by one-sided atoms hides its
+    smallest published descendant.
+
+    Parameters
+    ----------
+    parent : ndarray of int, shape (U,)
+    path : ndarray of int, shape (U, D)
+        ``path[u, d]``: the ancestor of ``u`` at depth ``d`` (``u`` itself at its own depth).
+    teams : ndarray of int
+    team_stats : ndarray, shape (U, L, 5)
+        Per team and layer: members, their answers, the sum of squares of their numbers of
+        answers, favourable answers, answers on a scale with a favourable end (integers).
+    candidate : ndarray of bool, shape (U, L)
+        Units whose construct mean is published.
+    sensitive : ndarray of int, shape (U, L)
+        ``1`` where the unit's shown share is 100, ``-1`` where it is 0 and its members' numbers of
+        answers differ, else ``0``.
+
+    Returns
+    -------
+    ndarray of bool, shape (U, L)
+
+    Examples
+    --------
+    A department of three teams; team 1 answered favourably only, and one of its members skipped
+    an item (5 members, 14 answers). Hiding its share alone would leave it as the department's
+    minus the other two teams', so the smaller of them is hidden as well.
+
+    >>> parent, teams = np.array([-1, 0, 0, 0]), np.array([1, 2, 3])
+    >>> path = np.array([[0, -1], [0, 1], [0, 2], [0, 3]])
+    >>> st = np.zeros((4, 1, 5))
+    >>> st[1, 0], st[2, 0], st[3, 0] = [5, 14, 40, 14, 14], [6, 18, 54, 9, 18], [7, 21, 63, 12, 21]
+    >>> st[0] = st.sum(axis=0)
+    >>> sens = np.array([0, 1, 0, 0])[:, None]
+    >>> protect_bands(parent, path, teams, st, np.ones((4, 1), bool), sens)[:, 0].tolist()
+    [True, False, False, True]
+    """
+    depth = (path >= 0).sum(axis=1) - 1
+    published = candidate & (sensitive == 0)
+    n = team_stats[..., 0]
+    U = published.shape[0]
+    total = _rollup(parent, depth, n)
+    while True:
+        owner = owners(parent, depth, published)
+        atom = atom_sums(owner, teams, team_stats)
+        an, am, am2, afav, aans = (atom[..., i] for i in range(5))
+        side = np.where((aans > 0) & (afav == aans), 1, np.where((aans > 0) & (afav == 0), -1, 0))
+        unequal = an * am2 != am * am
+        bad = published & (side != 0) & unequal
+        # sensitive units all of whose members lie in atoms on the unit's side
+        own = owner[teams]
+        team_side = np.zeros(published.shape, np.int64)
+        team_side[teams] = np.where(own >= 0, np.take_along_axis(side, np.maximum(own, 0), axis=0), 0)
+        covered = np.zeros(published.shape, bool)
+        for s in (1, -1):
+            covered |= (sensitive == s) & (_rollup(parent, depth, np.where(team_side != s, n, 0.0)) == 0)
+        if not bad.any() and not covered.any():
+            return published
+        if not bad.any():
+            # a covered sensitive unit: hide its smallest published descendant (with none, its
+            # members would share one atom above it, one-sided with unequal answers: bad)
+            for s_, l_ in zip(*np.nonzero(covered), strict=True):
+                inside = np.flatnonzero((path[:, depth[s_]] == s_) & published[:, l_] & (np.arange(U) != s_))
+                if len(inside):
+                    published[inside[np.argmin(total[inside, l_])], l_] = False
+                elif owner[s_, l_] >= 0:
+                    published[owner[s_, l_], l_] = False
+            continue
+        # a bad atom: hide its smallest published child with people in its atom, else the unit
+        _merge(published, owner, parent, bad, an, total)
+
+
+def _rollup(parent: np.ndarray, depth: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum ``values`` (indexed by unit on axis 0) from every unit into its ancestors."""
+    out = np.array(values, dtype=np.float64)
+    for d in range(int(depth.max()), 0, -1):
+        at = np.flatnonzero(depth == d)
+        np.add.at(out, parent[at], out[at])
+    return out

@@ -12,11 +12,13 @@ constraint on integer answers (rounding taken as exact).
 
 **The guarantee**: no combination of published numbers of one wave is a function of the answers of
 fewer than ``min_scores`` respondents (``min_distribution`` for answer distributions), other than
-the published groups themselves. That holds for everything published to all audiences together,
-so for any one audience, any group of them, and every wave (a wave's numbers never involve another
-wave's answers; a ``change`` is the difference of two shown means). Groups of at least the
-threshold can still be read exactly, including a group where everybody gave the same answer. The
-tests' integer-programming adversary (``tests/privacy``) checks it, solving for every
+the published groups themselves. A difference of published groups is never unanimous on an item
+while its group is not, and no group whose members answered different numbers of a construct's
+items is shown to have answered all on one side of the scale. That holds for everything published
+to all audiences together, so for any one audience, any group of them, and every wave (a wave's
+numbers never involve another wave's answers; a ``change`` is the difference of two shown means).
+A published group can still be read exactly, including a group where everybody gave the same
+answer. The tests' integer-programming adversary (``tests/privacy``) checks it, solving for every
 respondent's answers and scores from all the rows a view holds.
 
 How (per wave and measure family; :mod:`toolkit.privacy._suppress` holds the rules):
@@ -39,7 +41,17 @@ How (per wave and measure family; :mod:`toolkit.privacy._suppress` holds the rul
    with ``min_scores`` respondents, and only while no set of codes of one or two cut items, taken
    with the units' atoms, singles out 1 to ``min_scores - 1`` people; otherwise the smallest
    code involved is hidden.
-5. **Changes and rates.** ``<construct>:change`` is published whenever both waves' means are shown
+5. **Unanimous differences.** An item's answers in a published unit minus its nearest published
+   descendants (its atom, known exactly from the item means and shares) may not all be one code
+   while the unit's are not: that would pin each of those people's answer. The smallest published
+   descendant is hidden instead (on that construct's items).
+6. **One-sided groups.** A favourable share of 0 or 100 confines every answer of its group to one
+   side of the scale; when members answered different numbers of the construct's items ("does not
+   apply"), the item means can then narrow the score of whoever skipped one below their teammates'.
+   Such a share is hidden, with whatever gives it back (a sibling's share, a cut's), so that no
+   atom of the published shares, and no cut code minus the atoms inside it, is such a group
+   (:func:`toolkit.privacy._suppress.protect_bands`).
+7. **Changes and rates.** ``<construct>:change`` is published whenever both waves' means are shown
    to the audience; it is the difference of the shown means, so it adds nothing. A response rate is
    published only where the unit's response count is (a rate of a suppressed count would give it).
 
@@ -165,6 +177,17 @@ def load_policy(policy: Mapping | str | Path | None = None) -> dict:
 
 
 # --------------------------------------------------------------------------- release
+
+
+def _side(stats: np.ndarray, decimals: int) -> np.ndarray:
+    """``1`` (``-1``) where a group's favourable share shows as 100 (0) and its members answered
+    different numbers of items, else ``0``; ``stats[..., :]`` = members, answers, sum of squared
+    numbers of answers, favourable answers, answers on a scale with a favourable end."""
+    n, m, m2, fav, answers = (stats[..., i] for i in range(5))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shown = np.where(answers > 0, np.round(100 * fav / np.where(answers > 0, answers, 1), decimals), 50)
+    unequal = np.rint(n * m2) != np.rint(m * m)
+    return np.where(unequal & (shown == 100), 1, np.where(unequal & (shown == 0), -1, 0))
 
 
 def release(
@@ -319,6 +342,7 @@ class _Release:
                 self.pub,
                 T,
             )
+        self._bands()
         self._items()
         self._cuts()
 
@@ -342,6 +366,26 @@ class _Release:
             dtype=np.float64, na_value=np.nan
         )
 
+    # ------------------------------------------------------------------ favourable shares
+
+    def _bands(self) -> None:
+        """Where the favourable shares of the units are published (``fav_pub``, ``[U, L]``)."""
+        m = self.vals["m"]
+        per_response = np.stack(
+            [self.member.astype(np.float64), m, m * m, np.rint(self.vals["fm"]), self.vals["mf"]], axis=2
+        )
+        self._band_stats = per_response  # [R, F, 5]
+        self.team_band = np.stack([self._team_sum(per_response[:, :, i]) for i in range(5)], axis=2)
+        band = self.tree.rollup(self.team_band)
+        self.band_side = _side(band, self.pol["percent_decimals"])
+        sensitive = np.where(self.pub, self.band_side, 0)
+        self.fav_pub = self.pub.copy()
+        if self.complementary:
+            tree = self.tree
+            self.fav_pub = _suppress.protect_bands(
+                tree.parent_index, tree.path, self.teams, self.team_band, self.pub, sensitive
+            )
+
     # ------------------------------------------------------------------ items
 
     def _items(self) -> None:
@@ -356,7 +400,8 @@ class _Release:
             con = self.survey.constructs[cid]
             scored = self.scored[:, k]
             per_item = []
-            t_valid, t_answered = [], []
+            t_valid, t_answered, t_codes = [], [], []
+            width = max(len(self.survey.scale_of(i).codes) for i in con.items)
             for item_id in con.items:
                 scale = self.survey.scale_of(item_id)
                 raw = self._raw(item_id)
@@ -376,17 +421,28 @@ class _Release:
                 )
                 t_valid.append(self._by_team_wave(valid.astype(np.float64)))
                 t_answered.append(self._by_team_wave(answered.astype(np.float64)))
+                on_scale = counts[:, :, [i for i, c in enumerate(codes) if c in scale.codes]]
+                t_codes.append(np.pad(on_scale, ((0, 0), (0, 0), (0, width - on_scale.shape[2]))))
             team_valid, team_answered = np.stack(t_valid, axis=2), np.stack(t_answered, axis=2)
             n_valid, n_answered = tree.rollup(team_valid), tree.rollup(team_answered)
+            team_codes = np.stack(t_codes, axis=2)  # [U, W, items, codes]: valid answers per code
+            codes_by_unit = (team_codes, tree.rollup(team_codes))
             layers = np.arange(W) * self.F + k + 1
             cand = self.pub[:, layers] & (n_valid.min(axis=2) >= T)
             share_cand = n_answered.min(axis=2) >= TD
             if self.complementary:
                 pub = _suppress.protect_tree(
-                    tree.parent_index, tree.depth, self.teams, team_valid, n_valid, cand, T
+                    tree.parent_index, tree.depth, self.teams, team_valid, n_valid, cand, T, codes_by_unit
                 )
                 share = _suppress.protect_tree(
-                    tree.parent_index, tree.depth, self.teams, team_answered, n_answered, pub & share_cand, TD
+                    tree.parent_index,
+                    tree.depth,
+                    self.teams,
+                    team_answered,
+                    n_answered,
+                    pub & share_cand,
+                    TD,
+                    codes_by_unit,
                 )
             else:
                 pub = (self.n[:, layers] >= T) & (n_valid.min(axis=2) >= T)
@@ -446,6 +502,36 @@ class _Release:
                 pubs = self._audit(lyr, pubs)
             for a, p in enumerate(pubs):
                 self.cut_pub[a][lyr] = p
+        self.cut_fav_pub = [p.copy() for p in self.cut_pub]
+        if self.complementary:
+            for lyr in range(self.L):
+                if lyr % self.F and any(p[lyr].any() for p in self.cut_pub):
+                    self._cut_bands(lyr)
+
+    def _cut_bands(self, lyr: int) -> None:
+        """Hide a cut item's favourable shares in a layer when one of its codes, or the code minus
+        the units' atoms inside it, or the one atom holding it minus the code, is a group whose
+        members answered different numbers of items all on one side (see
+        :func:`toolkit.privacy._suppress.protect_bands`); one code's share would follow from the
+        organisation's minus the others'."""
+        w, f = divmod(lyr, self.F)
+        rows = np.flatnonzero((self.wave == w) & self.member[:, f])
+        stats = self._band_stats[rows, f]
+        owner = _suppress.owners(self.tree.parent_index, self.tree.depth, self.fav_pub[:, lyr : lyr + 1])
+        atom = np.unique(owner[self.team[rows], 0], return_inverse=True)[1]
+        size = np.bincount(atom)
+        pd_ = self.pol["percent_decimals"]
+        for a in range(len(self.cut_items)):
+            code = self.cut_code[a][rows]
+            for x in np.flatnonzero(self.cut_pub[a][lyr]):
+                inx = code == x
+                inside = np.bincount(atom[inx], minlength=len(size)) == size  # atoms within the code
+                groups = [inx, inx & ~inside[atom]]
+                if len(np.unique(atom[inx])) == 1:  # the code within one atom: the atom minus it
+                    groups.append((atom == atom[inx][0]) & ~inx)
+                if any(g.any() and _side(stats[g].sum(axis=0), pd_) != 0 for g in groups):
+                    self.cut_fav_pub[a][lyr] = False
+                    break
 
     def _audit(self, lyr: int, pubs: list[np.ndarray]) -> list[np.ndarray]:
         """The cut audit of one construct layer, over the atoms of the layer's published units."""
@@ -483,6 +569,7 @@ class _Release:
             ff[cons],
             nn[cons],
             *(self.agg[v][uu[cons], ll[cons]] for v in ("sum", "m", "fm", "mf")),
+            self.fav_pub[uu[cons], ll[cons]],
             shown,
         )
         for a, (_, base, _) in enumerate(self.cut_items):
@@ -505,6 +592,7 @@ class _Release:
                 ff[cons],
                 nn[cons],
                 *(agg[v][ll[cons], xx[cons]] for v in ("sum", "m", "fm", "mf")),
+                self.cut_fav_pub[a][ll[cons], xx[cons]],
                 shown,
             )
         self._change_frames(frames, shown)
@@ -524,13 +612,13 @@ class _Release:
             }
         )
 
-    def _construct_frames(self, frames, u, w, c, f, n, total, m, fm, mf, shown) -> None:
+    def _construct_frames(self, frames, u, w, c, f, n, total, m, fm, mf, fav_pub, shown) -> None:
         """``<construct>:mean`` and ``:favourable`` rows; the shown means are kept for changes."""
         md, pd_ = self.pol["mean_decimals"], self.pol["percent_decimals"]
         mean = np.round(total / m, md)
         base = self._measure(f, "mean")
         frames.append((u, w, c, base, mean, n))
-        ok = mf > 0
+        ok = (mf > 0) & fav_pub
         with np.errstate(invalid="ignore", divide="ignore"):
             fav = np.round(100 * fm / mf, pd_)
         frames.append((u[ok], w[ok], c[ok], base[ok] + 1, fav[ok], n[ok]))
