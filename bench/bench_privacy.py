@@ -16,6 +16,7 @@ Run from the repository root::
 
     .venv/bin/python bench/bench_privacy.py [--teams 10000] [--waves 2] [--departments N | --all] [--seed 1]
     .venv/bin/python bench/bench_privacy.py --sample dep01   # the sample's four waves, one department
+    .venv/bin/python bench/bench_privacy.py --small-orgs 80  # 80 organisations of 12 teams, every department
 
 A department of the default organisation takes a few minutes (its three views, every construct);
 ``--all`` attacks every department (hours).
@@ -162,6 +163,39 @@ def sample_attack(survey, department: str) -> int:
     return single
 
 
+def small_orgs(survey, count: int, teams: int, waves: int) -> int:
+    """Simulated organisations of ``teams`` teams, seeds 1 to ``count``: every department's
+    managers together with its leader, every construct, over every wave."""
+    single, group, timeouts, views, seconds = [], 0, 0, 0, 0.0
+    for seed in range(1, count + 1):
+        org = toolkit.simulate(survey, teams=teams, waves=waves, seed=seed)
+        responses = pd.concat(
+            [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
+        )
+        units = org.units
+        rel = release(responses, survey, units)
+        found = []
+        for dep in units.loc[units["kind"] == "department", "unit"].astype(str):
+            teams_of = units.loc[units["parent"].astype(str) == dep, "unit"].astype(str)
+            a = attack(rel, [f"leader:{dep}", *(f"manager:{t}" for t in teams_of)], responses, survey, units)
+            views += 1
+            seconds += a.seconds
+            found += a.singled_out
+            group += len(a.group_disclosures)
+            timeouts += len(a.timeouts)
+        single += found
+        print(f"seed {seed:>3}: {len(responses):,} responses, singled out {len(found)}", flush=True)
+        for f in found[:2]:
+            print(f"    {f}")
+    people = {(f.wave, f.respondent) for f in single}
+    print(
+        f"\n{count} simulated organisations of {teams} teams, {waves} waves: {views} department views "
+        f"(managers and leader), attacks {seconds:.1f} s; singled out: {len(single)} findings on "
+        f"{len(people)} respondents; group disclosures: {group}; timeouts: {timeouts}"
+    )
+    return 1 if single or timeouts else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teams", type=int, default=10_000)
@@ -178,11 +212,19 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DEPARTMENT",
         help="attack this department of the sample (four waves, every construct) instead",
     )
+    parser.add_argument(
+        "--small-orgs",
+        type=int,
+        metavar="N",
+        help="attack every department of N simulated organisations of 12 teams (seeds 1 to N) instead",
+    )
     args = parser.parse_args(argv)
 
     survey = toolkit.load_survey(ROOT / "surveys" / "one_on_one_pulse.yaml")
     if args.sample:
         return 1 if sample_attack(survey, args.sample) else 0
+    if args.small_orgs:
+        return small_orgs(survey, args.small_orgs, 12, args.waves)
     t0 = time.perf_counter()
     org = toolkit.simulate(survey, teams=args.teams, waves=args.waves, seed=args.seed)
     responses = pd.concat(

@@ -181,21 +181,36 @@ def test_simulated_organisation_department_with_a_not_applicable(survey, simulat
     _assert_safe(a)
 
 
-@pytest.mark.parametrize(
-    ("seed", "department", "construct"),
-    [(8, "dep01", "availability"), (15, "dep01", "engagement")],
-)
-def test_simulated_organisation_unanimous_difference(survey, seed, department, construct):
-    # a department publishes an item's shares, some of its teams their item means; everyone in
-    # the department outside those teams answered 4 (seed 8: avail_unplanned, 8 people; seed 15:
-    # eng_proud, 6 people) while the teams did not, which would pin their answers: a team's item
-    # numbers are hidden instead (protect_tree with codes)
+#: Simulated 12-team organisations whose release leaked before the rule named, with the department
+#: and the target attacked (found by attacking every department of seeds 1 to 80).
+LEAKED = {
+    # a department publishes an item's shares and some teams their item means; everyone outside
+    # those teams answered 4 (seed 8: avail_unplanned, 8 people; seed 15: eng_proud, 6 people)
+    # while the teams did not, pinning their answers: a team's item numbers are hidden instead
+    # (protect_tree with codes)
+    "unanimous difference, items": (8, "dep01", "availability"),
+    "unanimous difference, shares": (15, "dep01", "engagement"),
+    # the same for the meeting-length distribution: 13 people outside a published team, all "up to
+    # 15 minutes"
+    "unanimous difference, meeting length": (50, "dep02", "meeting_length"),
+    # the organisation minus the published cadence codes (weekly and less than monthly, 20) minus
+    # t07 (10 less than monthly and one monthly member) is the weekly 10 minus that member; the
+    # weekly 10 gave no favourable answer to holding_back and the member only favourable ones, so
+    # the combination sits at its least value, and t07's answer shares pin the member's codes:
+    # the cadence cuts' favourable shares are hidden (extreme_cut)
+    "extreme combination of cuts": (48, "dep03", "holding_back"),
+}
+
+
+@pytest.mark.parametrize("case", list(LEAKED))
+def test_simulated_organisation_that_leaked(survey, case):
+    seed, department, target = LEAKED[case]
     org = toolkit.simulate(survey, teams=12, waves=2, seed=seed)
     responses = pd.concat(
         [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
     )
     rel = release(responses, survey, org.units)
-    a = attack(rel, _department(org.units, department), responses, survey, org.units, targets=[construct])
+    a = attack(rel, _department(org.units, department), responses, survey, org.units, targets=[target])
     _assert_safe(a)
 
 

@@ -69,12 +69,24 @@ def _h1(driver) -> str:
 
 def _click_and_wait(driver, by: str, what: str) -> None:
     """Click, then wait until the browser has left the page (its old root element goes stale)."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element("tag name", "html")
     driver.find_element(by, what).click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+
+    def left(_) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:  # chromedriver's other word for stale, mid-navigation
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, 15).until(left)
 
 
 _SIZE = (

@@ -22,7 +22,9 @@ answers never meet in one number):
   difference pins each of its members' answer, so it is merged like a small atom.
 - **One-sided groups** (:func:`protect_bands`). A favourable share of 0 or 100 of a group whose
   members answered different numbers of items narrows the score of whoever skipped one; it is
-  hidden, and the favourable shares' atoms may not be such groups either.
+  hidden, and the favourable shares' atoms may not be such groups either; a cut item's
+  favourable shares are hidden where their combination with the atoms splits an atom at an
+  extreme value (:func:`extreme_cut`).
 - **Cuts** (:func:`audit_cuts`). The cuts by demographic and by cadence are published for the
   organisation only, and the attacker is taken to know everyone's cut answers. A combination of the
   cut means with the units' means is :math:`v_i = A(\text{atom}_i) + \sum_a g_a(x_{ia})`. For one
@@ -422,3 +424,62 @@ def _rollup(parent: np.ndarray, depth: np.ndarray, values: np.ndarray) -> np.nda
         at = np.flatnonzero(depth == d)
         np.add.at(out, parent[at], out[at])
     return out
+
+
+def extreme_cut(
+    atom: np.ndarray, code: np.ndarray, published: np.ndarray, fav: np.ndarray, answers: np.ndarray
+) -> bool:
+    """Whether a cut item's favourable counts, taken with the atoms', pin people who share an atom
+    with others: some combination :math:`[Q] + A(\\text{atom})` (``Q`` a set of published codes) is
+    at its least or greatest possible value while it splits an atom.
+
+    At its least value every member with coefficient +1 gave no favourable answer and every member
+    with -1 gave only favourable ones (at its greatest, the other way round). Per atom the attacker
+    may count the members in ``Q`` (+1) or subtract those outside it (-1); whenever every atom
+    allows one of them with everyone on that side at the required end, the value is extreme.
+    With an atom split (members in ``Q`` and out of it) the combination is no published group, and
+    its extreme pins part of an atom to one end of the scale.
+
+    Parameters
+    ----------
+    atom : ndarray of int, shape (R,)
+        Each respondent's atom (of the favourable shares' units).
+    code : ndarray of int, shape (R,)
+        Their code index of the cut item; ``len(published)`` is "no answer".
+    published : ndarray of bool
+        Which codes have a published favourable share.
+    fav, answers : ndarray, shape (R,)
+        Their favourable answers and their answers on a scale with a favourable end.
+
+    Examples
+    --------
+    Two teams (the atoms); code 0 is published, code 1 is not. In team 0 one person has code 0
+    and only favourable answers; everyone with code 1 elsewhere gave none: the organisation's
+    count minus code 0's is code 1's, and code 1's minus team 0's is minus that person's, at its
+    least possible value.
+
+    >>> atom, code = np.array([0, 0, 0, 1, 1]), np.array([0, 1, 1, 1, 1])
+    >>> fav, answers = np.array([4, 1, 2, 0, 0]), np.full(5, 4)
+    >>> extreme_cut(atom, code, np.array([True, False]), fav, answers)
+    True
+    >>> extreme_cut(atom, code, np.array([True, False]), np.array([3, 1, 2, 0, 0]), answers)
+    False
+    """
+    if not published.any():
+        return False
+    A, C = int(atom.max()) + 1, len(published) + 1
+
+    def table(keep: np.ndarray) -> np.ndarray:
+        return np.bincount(atom[keep] * C + code[keep], minlength=A * C).reshape(A, C).astype(np.float64)
+
+    masks = _masks(published)  # [C, subsets]
+    every = table(np.ones(len(atom), bool))
+    not_none, not_full = table(fav > 0), table(fav < answers)
+    in_q = every @ masks
+    split = ((in_q > 0) & (in_q < every.sum(axis=1, keepdims=True))).any(axis=0)
+    q_none, q_full = (not_none @ masks) == 0, (not_full @ masks) == 0
+    o_none = (not_none.sum(axis=1, keepdims=True) - not_none @ masks) == 0
+    o_full = (not_full.sum(axis=1, keepdims=True) - not_full @ masks) == 0
+    least = (q_none | o_full).all(axis=0)
+    greatest = (q_full | o_none).all(axis=0)
+    return bool((split & (least | greatest)).any())

@@ -44,13 +44,18 @@ How (per wave and measure family; :mod:`toolkit.privacy._suppress` holds the rul
 5. **Unanimous differences.** An item's answers in a published unit minus its nearest published
    descendants (its atom, known exactly from the item means and shares) may not all be one code
    while the unit's are not: that would pin each of those people's answer. The smallest published
-   descendant is hidden instead (on that construct's items).
+   descendant is hidden instead (on that construct's items; likewise for the cadence and
+   meeting-length distributions).
 6. **One-sided groups.** A favourable share of 0 or 100 confines every answer of its group to one
    side of the scale; when members answered different numbers of the construct's items ("does not
    apply"), the item means can then narrow the score of whoever skipped one below their teammates'.
-   Such a share is hidden, with whatever gives it back (a sibling's share, a cut's), so that no
-   atom of the published shares, and no cut code minus the atoms inside it, is such a group
-   (:func:`toolkit.privacy._suppress.protect_bands`).
+   Such a share is hidden, with whatever gives it back (a sibling's share, a cut's, the item
+   answer shares), so that no atom of the published shares, and no cut code minus the atoms
+   inside it, is such a group (:func:`toolkit.privacy._suppress.protect_bands`). A cut item's
+   favourable shares are hidden, too, where a combination of them with the atoms splits an atom
+   and sits at its least or greatest possible value (:func:`toolkit.privacy._suppress.extreme_cut`:
+   the organisation minus the published codes minus a team, say, would pin one member of the team
+   to the favourable end).
 7. **Changes and rates.** ``<construct>:change`` is published whenever both waves' means are shown
    to the audience; it is the difference of the shown means, so it adds nothing. A response rate is
    published only where the unit's response count is (a rate of a suppressed count would give it).
@@ -440,7 +445,7 @@ class _Release:
                     self.teams,
                     team_answered,
                     n_answered,
-                    pub & share_cand,
+                    pub & share_cand & self.fav_pub[:, layers],  # shares give the favourable count
                     TD,
                     codes_by_unit,
                 )
@@ -509,11 +514,12 @@ class _Release:
                     self._cut_bands(lyr)
 
     def _cut_bands(self, lyr: int) -> None:
-        """Hide a cut item's favourable shares in a layer when one of its codes, or the code minus
-        the units' atoms inside it, or the one atom holding it minus the code, is a group whose
-        members answered different numbers of items all on one side (see
-        :func:`toolkit.privacy._suppress.protect_bands`); one code's share would follow from the
-        organisation's minus the others'."""
+        """Hide a cut item's favourable shares in a layer when their combinations with the atoms
+        reach an extreme that pins part of an atom (:func:`toolkit.privacy._suppress.extreme_cut`),
+        or when one of its codes, the code minus the units' atoms inside it, or the one atom
+        holding it minus the code, is a group whose members answered different numbers of items
+        all on one side (:func:`toolkit.privacy._suppress.protect_bands`); one code's share would
+        follow from the organisation's minus the others'."""
         w, f = divmod(lyr, self.F)
         rows = np.flatnonzero((self.wave == w) & self.member[:, f])
         stats = self._band_stats[rows, f]
@@ -523,6 +529,9 @@ class _Release:
         pd_ = self.pol["percent_decimals"]
         for a in range(len(self.cut_items)):
             code = self.cut_code[a][rows]
+            if _suppress.extreme_cut(atom, code, self.cut_pub[a][lyr], stats[:, 3], stats[:, 4]):
+                self.cut_fav_pub[a][lyr] = False
+                continue
             for x in np.flatnonzero(self.cut_pub[a][lyr]):
                 inx = code == x
                 inside = np.bincount(atom[inx], minlength=len(size)) == size  # atoms within the code
@@ -694,6 +703,7 @@ class _Release:
                         nn[:, :, None].astype(float),
                         keep,
                         TD,
+                        (team_cnt[:, :, None, :], cnt[:, :, None, :]),
                     )
                 uu, ww = np.nonzero(keep & (nn > 0))
                 n = nn[uu, ww]
