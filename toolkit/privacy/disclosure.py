@@ -13,10 +13,13 @@ constraint on integer answers (rounding taken as exact).
 **The guarantee**: no combination of published numbers of one wave is a function of the answers of
 fewer than ``min_scores`` respondents (``min_distribution`` for answer distributions), other than
 the published groups themselves. A difference of published groups is never unanimous on an item
-while its group is not, and no group whose members answered different numbers of a construct's
-items is shown to have answered all on one side of the scale. That holds for everything published
-to all audiences together, so for any one audience, any group of them, and every wave (a wave's
-numbers never involve another wave's answers; a ``change`` is the difference of two shown means).
+while its group is not, no group whose members answered different numbers of a construct's items
+is shown to have answered all on one side of the scale, and no combination of the cuts' favourable
+shares with the units' splits a unit at its least or greatest value. These three rules read the
+answers, so a number they hide tells that the condition may hold (the rules are public). That
+holds for everything published to all audiences together, so for any one audience, any group of
+them, and every wave (a wave's numbers never involve another wave's answers; a ``change`` is the
+difference of two shown means).
 A published group can still be read exactly, including a group where everybody gave the same
 answer. The tests' integer-programming adversary (``tests/privacy``) checks it, solving for every
 respondent's answers and scores from all the rows a view holds.
