@@ -17,6 +17,7 @@ Run from the repository root::
     .venv/bin/python bench/bench_privacy.py [--teams 10000] [--waves 2] [--departments N | --all] [--seed 1]
     .venv/bin/python bench/bench_privacy.py --sample dep01   # the sample's four waves, one department
     .venv/bin/python bench/bench_privacy.py --small-orgs 80  # 80 organisations of 12 teams, every department
+    .venv/bin/python bench/bench_privacy.py --small-orgs 40 --seed 81  # 40 more (seeds 81 to 120)
 
 A department of the default organisation takes a few minutes (its three views, every construct);
 ``--all`` attacks every department (hours).
@@ -163,11 +164,11 @@ def sample_attack(survey, department: str) -> int:
     return single
 
 
-def small_orgs(survey, count: int, teams: int, waves: int) -> int:
-    """Simulated organisations of ``teams`` teams, seeds 1 to ``count``: every department's
-    managers together with its leader, every construct, over every wave."""
+def small_orgs(survey, count: int, teams: int, waves: int, first: int = 1) -> int:
+    """Simulated organisations of ``teams`` teams, seeds ``first`` to ``first + count - 1``: every
+    department's managers together with its leader, every construct, over every wave."""
     single, group, timeouts, views, seconds = [], 0, 0, 0, 0.0
-    for seed in range(1, count + 1):
+    for seed in range(first, first + count):
         org = toolkit.simulate(survey, teams=teams, waves=waves, seed=seed)
         responses = pd.concat(
             [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
@@ -189,7 +190,8 @@ def small_orgs(survey, count: int, teams: int, waves: int) -> int:
             print(f"    {f}")
     people = {(f.wave, f.respondent) for f in single}
     print(
-        f"\n{count} simulated organisations of {teams} teams, {waves} waves: {views} department views "
+        f"\n{count} simulated organisations of {teams} teams (seeds {first} to {first + count - 1}), "
+        f"{waves} waves: {views} department views "
         f"(managers and leader), attacks {seconds:.1f} s; singled out: {len(single)} findings on "
         f"{len(people)} respondents; group disclosures: {group}; timeouts: {timeouts}"
     )
@@ -216,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         "--small-orgs",
         type=int,
         metavar="N",
-        help="attack every department of N simulated organisations of 12 teams (seeds 1 to N) instead",
+        help="attack every department of N simulated organisations of 12 teams (seeds --seed to "
+        "--seed + N - 1) instead",
     )
     args = parser.parse_args(argv)
 
@@ -224,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample:
         return 1 if sample_attack(survey, args.sample) else 0
     if args.small_orgs:
-        return small_orgs(survey, args.small_orgs, 12, args.waves)
+        return small_orgs(survey, args.small_orgs, 12, args.waves, args.seed)
     t0 = time.perf_counter()
     org = toolkit.simulate(survey, teams=args.teams, waves=args.waves, seed=args.seed)
     responses = pd.concat(

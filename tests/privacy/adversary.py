@@ -98,10 +98,11 @@ Singled out
   is not).
 
 A narrow range or a pinned answer shared by the whole smallest group is a *group disclosure* (a
-unanimous group): counted, not failed. When several published groups tie for the smallest (a team
-of 5 and a cut of 5 both holding :math:`i`), it is a group disclosure if it is one in any of them:
-that group's own rows tell the same of every member. The members of a class of several can at most be pinned
-together (all forced to their common true code); each member is then one finding.
+unanimous group): counted, not failed. So is one shared by the whole of any other published group
+holding :math:`i` (a team of 6 that all answered 4, where :math:`i` is also in a cut of 5 managers
+who did not): that group's own rows tell the same of every member (:func:`_attributed`). The
+members of a class of several can at most be pinned together (all forced to their common true
+code); each member is then one finding.
 
 Solving
 -------
@@ -1713,21 +1714,27 @@ def _derived(label: str) -> bool:
     return label.endswith(("(inverted)", "(previous mean)", "(current mean)"))
 
 
-def _smallest(groups: list[_Lin], size: Callable[[_Lin], int], apart: Callable[[_Lin], bool | None]):
-    """The smallest published group holding a respondent, and whether they stand apart in it.
+def _attributed(groups: list[_Lin], size: Callable[[_Lin], int], apart: Callable[[_Lin], bool | None]):
+    """The published group a narrow score range or a pinned answer is read against, and whether the
+    respondent stands apart in it (True), shares it with the whole group (False) or is undecided.
 
-    Groups of the smallest size are tried in order (a published row before a derived one, then
-    by label); the first one in which the respondent does not stand apart (``apart`` is False: the
-    whole group shares the narrow range or the pinned code) makes the finding a group disclosure,
-    since that group's own rows tell the same of all its members. Otherwise the first whose
-    answer is undecided (``None``) leaves it undecided, and else it is singled out."""
-    least = min(size(g) for g in groups)
-    tied = sorted((g for g in groups if size(g) == least), key=lambda x: (_derived(x.label), x.label))
-    verdicts = [apart(g) for g in tied]
-    for want in (False, None):
-        if want in verdicts:
-            return tied[verdicts.index(want)], want
-    return tied[0], True
+    A finding is a group disclosure when some published group holding the respondent shares it
+    whole: that group's own rows (a unanimous team's item mean of 4.00, say) tell the same of all
+    its members, even where a smaller group (a cut of five managers) also holds the respondent.
+    Groups are tried from the smallest (a published row before a derived one, then by label).
+    Otherwise the finding is undecided if it is undecided in some group, and else the respondent is
+    singled out in the smallest group."""
+    order = sorted(groups, key=lambda x: (size(x), _derived(x.label), x.label))
+    undecided = None
+    for g in order:
+        verdict = apart(g)
+        if verdict is False:
+            return g, False
+        if verdict is None and undecided is None:
+            undecided = g
+    if undecided is not None:
+        return undecided, None
+    return order[0], True
 
 
 def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
@@ -1767,7 +1774,7 @@ def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
                     return True
             return False
 
-        lin, outside = _smallest(gi, lambda x, base=base: len(base[id(x)]), outside_of)
+        lin, outside = _attributed(gi, lambda x, base=base: len(base[id(x)]), outside_of)
         if outside is None:
             continue
         found = _findings(m, know, q, fam.target, "score", a / k, b / k, lambda r: fam.T[r] / fam.k[r], lin)
@@ -1794,7 +1801,7 @@ def _judge(m: _Model, solver: _Solver, know: _Knowledge, res: Attack):
                     return True
             return False
 
-        lin, differs = _smallest(cand, lambda x: x.n, differs_in)
+        lin, differs = _attributed(cand, lambda x: x.n, differs_in)
         code, codes, truth = fam.codes[j][c], fam.codes[j], fam.truth[:, j]
         found = _findings(
             m,

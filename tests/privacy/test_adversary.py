@@ -20,11 +20,11 @@ from tests.privacy.adversary import (
     AdversaryError,
     Attack,
     UnknownMeasure,
+    _attributed,
     _Builder,
     _construct_eb,
     _Knowledge,
     _Row,
-    _smallest,
     attack,
     sample_release,
 )
@@ -182,7 +182,7 @@ def test_simulated_organisation_department_with_a_not_applicable(survey, simulat
 
 
 #: Simulated 12-team organisations whose release leaked before the rule named, with the department
-#: and the target attacked (found by attacking every department of seeds 1 to 80).
+#: and the target attacked (found by attacking every department of seeds 1 to 120).
 LEAKED = {
     # a department publishes an item's shares and some teams their item means; everyone outside
     # those teams answered 4 (seed 8: avail_unplanned, 8 people; seed 15: eng_proud, 6 people)
@@ -193,12 +193,15 @@ LEAKED = {
     # the same for the meeting-length distribution: 13 people outside a published team, all "up to
     # 15 minutes"
     "unanimous difference, meeting length": (50, "dep02", "meeting_length"),
-    # the organisation minus the published cadence codes (weekly and less than monthly, 20) minus
-    # t07 (10 less than monthly and one monthly member) is the weekly 10 minus that member; the
-    # weekly 10 gave no favourable answer to holding_back and the member only favourable ones, so
-    # the combination sits at its least value, and t07's answer shares pin the member's codes:
-    # the cadence cuts' favourable shares are hidden (extreme_cut)
+    # the organisation minus its published cadence codes is the hidden codes (weekly and less than
+    # monthly, 20); minus t07 (10 less than monthly and one monthly member) that is the weekly 10
+    # minus that member. The weekly 10 gave no favourable answer to holding_back and the member
+    # only favourable ones, so the combination of favourable counts sits at its least value, and
+    # t07's answer shares pin the member's codes: the cuts publish no favourable shares
     "extreme combination of cuts": (48, "dep03", "holding_back"),
+    # the same through the tenure, location and level cuts together (found in seeds 81 to 120,
+    # after the rules above)
+    "extreme combination of three cut items": (87, "dep01", "informal_contact"),
 }
 
 
@@ -239,26 +242,30 @@ def test_unanimous_team_is_a_group_disclosure(attacked, built):
     assert not [f for f in a.singled_out if f.respondent in team]
 
 
-def test_a_tie_for_the_smallest_group_is_read_from_the_unanimous_one():
-    # seed 35 of the simulated organisation: everyone in t11 (5) answered 3 to hold_save_up, and
-    # t11's item mean of 3.00 shows it; its manager-level member is also in the organisation's
-    # cut level=manager (5), where the others differ. The pin comes from t11: a group disclosure
-    team, cut, bigger = (
-        dataclasses.make_dataclass("G", ["label", "n"])(*g)
-        for g in (
-            ("2026Q2 t11 all hold_save_up:mean", 5),
-            ("2026Q2 org level=manager holding_back:mean", 5),
-            ("2026Q2 dep02 all hold_save_up:mean", 20),
-        )
-    )
-    apart = {team.label: False, cut.label: True, bigger.label: False}
-    assert _smallest([cut, team, bigger], lambda g: g.n, lambda g: apart[g.label]) == (team, False)
-    # apart in every smallest group: singled out, named by the first label
+def test_a_finding_a_unanimous_group_explains_is_that_groups_disclosure():
+    # seed 150 of the simulated organisations: everyone in t06 (6) answered 4 to rel_as_planned,
+    # and t06's item mean of 4.00 shows it; its manager-level member is also in the organisation's
+    # cut level=manager (5), where the others differ. The pin comes from t06: a group disclosure
+    G = dataclasses.make_dataclass("G", ["label", "n"])
+    cut = G("2026Q2 org level=manager reliability:mean", 5)
+    team = G("2026Q2 t06 all rel_as_planned:mean", 6)
+    dept = G("2026Q2 dep03 all rel_as_planned:mean", 20)
+    apart = {cut.label: True, team.label: False, dept.label: True}
+
+    def verdict(*groups):
+        return _attributed(list(groups), lambda g: g.n, lambda g: apart[g.label])
+
+    assert verdict(dept, cut, team) == (team, False)
+    # apart in every group: singled out, read against the smallest
     apart[team.label] = True
-    assert _smallest([team, cut, bigger], lambda g: g.n, lambda g: apart[g.label]) == (cut, True)
-    # undecided in one, apart in the other: undecided
-    apart[team.label] = None
-    assert _smallest([team, cut], lambda g: g.n, lambda g: apart[g.label]) == (team, None)
+    assert verdict(dept, team, cut) == (cut, True)
+    # undecided in one, apart in the others: undecided
+    apart[dept.label] = None
+    assert verdict(team, cut, dept) == (dept, None)
+    # a tie for the smallest: a published row's label order
+    twin = G("2026Q2 org cadence=monthly reliability:mean", 5)
+    apart.update({twin.label: True, dept.label: True})
+    assert verdict(cut, twin, team) == (twin, True)
 
 
 # --------------------------------------------------------------------------- teeth

@@ -22,9 +22,7 @@ answers never meet in one number):
   difference pins each of its members' answer, so it is merged like a small atom.
 - **One-sided groups** (:func:`protect_bands`). A favourable share of 0 or 100 of a group whose
   members answered different numbers of items narrows the score of whoever skipped one; it is
-  hidden, and the favourable shares' atoms may not be such groups either; a cut item's
-  favourable shares are hidden where their combination with the atoms splits an atom at an
-  extreme value (:func:`extreme_cut`).
+  hidden, and the favourable shares' atoms may not be such groups either.
 - **Cuts** (:func:`audit_cuts`). The cuts by demographic and by cadence are published for the
   organisation only, and the attacker is taken to know everyone's cut answers. A combination of the
   cut means with the units' means is :math:`v_i = A(\text{atom}_i) + \sum_a g_a(x_{ia})`. For one
@@ -415,6 +413,15 @@ def protect_bands(
             continue
         # a bad atom: hide its smallest published child with people in its atom, else the unit
         _merge(published, owner, parent, bad, an, total)
+
+
+def _rollup(parent: np.ndarray, depth: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum ``values`` (indexed by unit on axis 0) from every unit into its ancestors."""
+    out = np.array(values, dtype=np.float64)
+    for d in range(int(depth.max()), 0, -1):
+        at = np.flatnonzero(depth == d)
+        np.add.at(out, parent[at], out[at])
+    return out
 
 
 def _rollup(parent: np.ndarray, depth: np.ndarray, values: np.ndarray) -> np.ndarray:

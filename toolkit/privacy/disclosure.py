@@ -13,10 +13,9 @@ constraint on integer answers (rounding taken as exact).
 **The guarantee**: no combination of published numbers of one wave is a function of the answers of
 fewer than ``min_scores`` respondents (``min_distribution`` for answer distributions), other than
 the published groups themselves. A difference of published groups is never unanimous on an item
-while its group is not, no group whose members answered different numbers of a construct's items
-is shown to have answered all on one side of the scale, and no combination of the cuts' favourable
-shares with the units' splits a unit at its least or greatest value. These three rules read the
-answers, so a number they hide tells that the condition may hold (the rules are public). That
+while its group is not, and no group whose members answered different numbers of a construct's
+items is shown to have answered all on one side of the scale. These two rules read the answers, so
+a number they hide tells that the condition may hold (the rules are public). That
 holds for everything published to all audiences together, so for any one audience, any group of
 them, and every wave (a wave's numbers never involve another wave's answers; a ``change`` is the
 difference of two shown means).
@@ -43,7 +42,10 @@ How (per wave and measure family; :mod:`toolkit.privacy._suppress` holds the rul
    (``cadence=<code>``) are published for the organisation only (:data:`CADENCE_CUT_KINDS`), each
    with ``min_scores`` respondents, and only while no set of codes of one or two cut items, taken
    with the units' atoms, singles out 1 to ``min_scores - 1`` people; otherwise the smallest
-   code involved is hidden.
+   code involved is hidden. Cuts carry construct means, not favourable shares: a favourable count
+   moves by whole answers between none and all, so in a small organisation a combination of the
+   cuts' counts with the units' can sit at its least or greatest value and pin someone (the
+   tests' adversary found it with one cut item and with three).
 5. **Unanimous differences.** An item's answers in a published unit minus its nearest published
    descendants (its atom, known exactly from the item means and shares) may not all be one code
    while the unit's are not: that would pin each of those people's answer. The smallest published
@@ -52,13 +54,9 @@ How (per wave and measure family; :mod:`toolkit.privacy._suppress` holds the rul
 6. **One-sided groups.** A favourable share of 0 or 100 confines every answer of its group to one
    side of the scale; when members answered different numbers of the construct's items ("does not
    apply"), the item means can then narrow the score of whoever skipped one below their teammates'.
-   Such a share is hidden, with whatever gives it back (a sibling's share, a cut's, the item
-   answer shares), so that no atom of the published shares, and no cut code minus the atoms
-   inside it, is such a group (:func:`toolkit.privacy._suppress.protect_bands`). A cut item's
-   favourable shares are hidden, too, where a combination of them with the atoms splits an atom
-   and sits at its least or greatest possible value (:func:`toolkit.privacy._suppress.extreme_cut`:
-   the organisation minus the published codes minus a team, say, would pin one member of the team
-   to the favourable end).
+   Such a share is hidden, with whatever gives it back (a sibling's share, the item answer
+   shares), so that no atom of the published shares is such a group
+   (:func:`toolkit.privacy._suppress.protect_bands`).
 7. **Changes and rates.** ``<construct>:change`` is published whenever both waves' means are shown
    to the audience; it is the difference of the shown means, so it adds nothing. A response rate is
    published only where the unit's response count is (a rate of a suppressed count would give it).
@@ -254,10 +252,11 @@ def release(
     not-applicable ones included, of those who answered it; the same shares for the items of roles
     ``cadence`` and ``meeting_length`` (:data:`DISTRIBUTION_ROLES`), over everyone who answered.
     Cuts (``<item>=<code>`` of every demographic item and of the cadence item: construct measures
-    and ``responses``) exist for the organisation only. ``responses`` counts respondents
-    (``min_scores``); ``response_rate`` is :math:`100\,\text{responses}/\text{invited}` for cut
-    ``all`` when at least ``min_invited`` were invited and the responses are shown. Comments are
-    not numbers: :func:`toolkit.release_comments` releases them, under ``min_comments``.
+    but the favourable share, and ``responses``) exist for the organisation only. ``responses``
+    counts respondents (``min_scores``); ``response_rate`` is
+    :math:`100\,\text{responses}/\text{invited}` for cut ``all`` when at least ``min_invited`` were
+    invited and the responses are shown. Comments are not numbers:
+    :func:`toolkit.release_comments` releases them, under ``min_comments``.
 
     Examples
     --------
@@ -382,16 +381,15 @@ class _Release:
         per_response = np.stack(
             [self.member.astype(np.float64), m, m * m, np.rint(self.vals["fm"]), self.vals["mf"]], axis=2
         )
-        self._band_stats = per_response  # [R, F, 5]
-        self.team_band = np.stack([self._team_sum(per_response[:, :, i]) for i in range(5)], axis=2)
-        band = self.tree.rollup(self.team_band)
-        self.band_side = _side(band, self.pol["percent_decimals"])
-        sensitive = np.where(self.pub, self.band_side, 0)
+        team_band = np.stack([self._team_sum(per_response[:, :, i]) for i in range(5)], axis=2)
+        band = self.tree.rollup(team_band)
+        side = _side(band, self.pol["percent_decimals"])
+        sensitive = np.where(self.pub, side, 0)
         self.fav_pub = self.pub.copy()
         if self.complementary:
             tree = self.tree
             self.fav_pub = _suppress.protect_bands(
-                tree.parent_index, tree.path, self.teams, self.team_band, self.pub, sensitive
+                tree.parent_index, tree.path, self.teams, team_band, self.pub, sensitive
             )
 
     # ------------------------------------------------------------------ items
@@ -510,40 +508,6 @@ class _Release:
                 pubs = self._audit(lyr, pubs)
             for a, p in enumerate(pubs):
                 self.cut_pub[a][lyr] = p
-        self.cut_fav_pub = [p.copy() for p in self.cut_pub]
-        if self.complementary:
-            for lyr in range(self.L):
-                if lyr % self.F and any(p[lyr].any() for p in self.cut_pub):
-                    self._cut_bands(lyr)
-
-    def _cut_bands(self, lyr: int) -> None:
-        """Hide a cut item's favourable shares in a layer when their combinations with the atoms
-        reach an extreme that pins part of an atom (:func:`toolkit.privacy._suppress.extreme_cut`),
-        or when one of its codes, the code minus the units' atoms inside it, or the one atom
-        holding it minus the code, is a group whose members answered different numbers of items
-        all on one side (:func:`toolkit.privacy._suppress.protect_bands`); one code's share would
-        follow from the organisation's minus the others'."""
-        w, f = divmod(lyr, self.F)
-        rows = np.flatnonzero((self.wave == w) & self.member[:, f])
-        stats = self._band_stats[rows, f]
-        owner = _suppress.owners(self.tree.parent_index, self.tree.depth, self.fav_pub[:, lyr : lyr + 1])
-        atom = np.unique(owner[self.team[rows], 0], return_inverse=True)[1]
-        size = np.bincount(atom)
-        pd_ = self.pol["percent_decimals"]
-        for a in range(len(self.cut_items)):
-            code = self.cut_code[a][rows]
-            if _suppress.extreme_cut(atom, code, self.cut_pub[a][lyr], stats[:, 3], stats[:, 4]):
-                self.cut_fav_pub[a][lyr] = False
-                continue
-            for x in np.flatnonzero(self.cut_pub[a][lyr]):
-                inx = code == x
-                inside = np.bincount(atom[inx], minlength=len(size)) == size  # atoms within the code
-                groups = [inx, inx & ~inside[atom]]
-                if len(np.unique(atom[inx])) == 1:  # the code within one atom: the atom minus it
-                    groups.append((atom == atom[inx][0]) & ~inx)
-                if any(g.any() and _side(stats[g].sum(axis=0), pd_) != 0 for g in groups):
-                    self.cut_fav_pub[a][lyr] = False
-                    break
 
     def _audit(self, lyr: int, pubs: list[np.ndarray]) -> list[np.ndarray]:
         """The cut audit of one construct layer, over the atoms of the layer's published units."""
@@ -604,7 +568,7 @@ class _Release:
                 ff[cons],
                 nn[cons],
                 *(agg[v][ll[cons], xx[cons]] for v in ("sum", "m", "fm", "mf")),
-                self.cut_fav_pub[a][ll[cons], xx[cons]],
+                np.zeros(int(cons.sum()), bool),  # cuts publish means, not favourable shares
                 shown,
             )
         self._change_frames(frames, shown)
