@@ -164,21 +164,31 @@ def sample_attack(survey, department: str) -> int:
     return single
 
 
+def _organisation(survey, teams: int, waves: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A simulated organisation's valid responses over every wave, and its units."""
+    org = toolkit.simulate(survey, teams=teams, waves=waves, seed=seed)
+    responses = pd.concat(
+        [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
+    )
+    return responses, org.units
+
+
+def _department_view(dep: str, teams) -> list[str]:
+    """The audiences of a department's leader and all its managers, attacked together."""
+    return [f"leader:{dep}", *(f"manager:{t}" for t in teams)]
+
+
 def small_orgs(survey, count: int, teams: int, waves: int, first: int = 1) -> int:
     """Simulated organisations of ``teams`` teams, seeds ``first`` to ``first + count - 1``: every
     department's managers together with its leader, every construct, over every wave."""
     single, group, timeouts, views, seconds = [], 0, 0, 0, 0.0
     for seed in range(first, first + count):
-        org = toolkit.simulate(survey, teams=teams, waves=waves, seed=seed)
-        responses = pd.concat(
-            [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
-        )
-        units = org.units
+        responses, units = _organisation(survey, teams, waves, seed)
         rel = release(responses, survey, units)
         found = []
         for dep in units.loc[units["kind"] == "department", "unit"].astype(str):
             teams_of = units.loc[units["parent"].astype(str) == dep, "unit"].astype(str)
-            a = attack(rel, [f"leader:{dep}", *(f"manager:{t}" for t in teams_of)], responses, survey, units)
+            a = attack(rel, _department_view(dep, teams_of), responses, survey, units)
             views += 1
             seconds += a.seconds
             found += a.singled_out
@@ -229,11 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.small_orgs:
         return small_orgs(survey, args.small_orgs, 12, args.waves, args.seed)
     t0 = time.perf_counter()
-    org = toolkit.simulate(survey, teams=args.teams, waves=args.waves, seed=args.seed)
-    responses = pd.concat(
-        [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
-    )
-    units = org.units
+    responses, units = _organisation(survey, args.teams, args.waves, args.seed)
     t1 = time.perf_counter()
     deps = units.loc[units["kind"] == "department", "unit"].astype(str).tolist()
     rng = np.random.default_rng(args.seed)
@@ -246,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         teams = sorted(map(str, teams_of.get(dep, [])))
         if not teams:
             continue
-        views.append((dep, "department", [f"leader:{dep}", *(f"manager:{t}" for t in teams)]))
+        views.append((dep, "department", _department_view(dep, teams)))
         views.append((dep, "manager", [f"manager:{teams[0]}"]))
         views.append((dep, "leader", [f"leader:{dep}"]))
     audiences = sorted({a for _, _, v in views for a in v})

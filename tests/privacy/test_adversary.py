@@ -86,15 +86,20 @@ def sample(survey, tmp_path_factory):
     return sample_release(survey, tmp_path_factory.mktemp("privacy") / "store")
 
 
-@pytest.fixture(scope="session")
-def simulated(survey):
-    """A simulated organisation of 12 teams over two waves (joiners, leavers, movers): enough
-    teams for the organisation's model, so change intervals and team estimates are published."""
-    org = toolkit.simulate(survey, teams=12, waves=2, seed=3)
+def _simulated(survey, seed: int):
+    """A simulated organisation of 12 teams over two waves: valid responses, units, release."""
+    org = toolkit.simulate(survey, teams=12, waves=2, seed=seed)
     responses = pd.concat(
         [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
     )
     return responses, org.units, release(responses, survey, org.units)
+
+
+@pytest.fixture(scope="session")
+def simulated(survey):
+    """A simulated organisation of 12 teams over two waves (joiners, leavers, movers): enough
+    teams for the organisation's model, so change intervals and team estimates are published."""
+    return _simulated(survey, 3)
 
 
 def _department(units: pd.DataFrame, dept: str) -> list[str]:
@@ -208,12 +213,8 @@ LEAKED = {
 @pytest.mark.parametrize("case", list(LEAKED))
 def test_simulated_organisation_that_leaked(survey, case):
     seed, department, target = LEAKED[case]
-    org = toolkit.simulate(survey, teams=12, waves=2, seed=seed)
-    responses = pd.concat(
-        [toolkit.validate(org.responses[w], survey).valid for w in org.waves], ignore_index=True
-    )
-    rel = release(responses, survey, org.units)
-    a = attack(rel, _department(org.units, department), responses, survey, org.units, targets=[target])
+    responses, units, rel = _simulated(survey, seed)
+    a = attack(rel, _department(units, department), responses, survey, units, targets=[target])
     _assert_safe(a)
 
 

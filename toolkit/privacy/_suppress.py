@@ -324,8 +324,7 @@ def _pair_rest(t, ma, mb, qi, ri, same, opposite, T):
 
 
 def protect_bands(
-    parent: np.ndarray,
-    path: np.ndarray,
+    tree,
     teams: np.ndarray,
     team_stats: np.ndarray,
     candidate: np.ndarray,
@@ -348,12 +347,11 @@ def protect_bands(
 
     Parameters
     ----------
-    parent : ndarray of int, shape (U,)
-    path : ndarray of int, shape (U, D)
-        ``path[u, d]``: the ancestor of ``u`` at depth ``d`` (``u`` itself at its own depth).
+    tree : toolkit.units.Units
+        The unit tree (its ``parent_index``, ``depth``, ``path`` and ``rollup``).
     teams : ndarray of int
     team_stats : ndarray, shape (U, L, 5)
-        Per team and layer: members, their answers, the sum of squares of their numbers of
+        Per team (zero elsewhere) and layer: members, their answers, the sum of squares of their numbers of
         answers, favourable answers, answers on a scale with a favourable end (integers).
     candidate : ndarray of bool, shape (U, L)
         Units whose construct mean is published.
@@ -371,20 +369,36 @@ def protect_bands(
     an item (5 members, 14 answers). Hiding its share alone would leave it as the department's
     minus the other two teams', so the smaller of them is hidden as well.
 
-    >>> parent, teams = np.array([-1, 0, 0, 0]), np.array([1, 2, 3])
-    >>> path = np.array([[0, -1], [0, 1], [0, 2], [0, 3]])
+    >>> import pandas as pd
+    >>> from toolkit.units import Units
+    >>> def tree(*rows):
+    ...     return Units(pd.DataFrame(rows, columns=["unit", "parent", "kind"]))
+    >>> org = tree(("org", None, "organisation"), ("t1", "org", "team"), ("t2", "org", "team"),
+    ...            ("t3", "org", "team"))
     >>> st = np.zeros((4, 1, 5))
     >>> st[1, 0], st[2, 0], st[3, 0] = [5, 14, 40, 14, 14], [6, 18, 54, 9, 18], [7, 21, 63, 12, 21]
-    >>> st[0] = st.sum(axis=0)
     >>> sens = np.array([0, 1, 0, 0])[:, None]
-    >>> protect_bands(parent, path, teams, st, np.ones((4, 1), bool), sens)[:, 0].tolist()
+    >>> protect_bands(org, np.array([1, 2, 3]), st, np.ones((4, 1), bool), sens)[:, 0].tolist()
     [True, False, False, True]
+
+    A department whose two teams each answered favourably only, one answering every item and the
+    other skipping one each: the department is one-sided with unequal answers, the teams are not.
+    With both teams shown, their shares give the department's; hiding them leaves the
+    organisation minus the other team, so that is hidden too.
+
+    >>> org = tree(("org", None, "organisation"), ("d", "org", "department"), ("t1", "d", "team"),
+    ...            ("t2", "d", "team"), ("t3", "org", "team"))
+    >>> st = np.zeros((5, 1, 5))
+    >>> st[2, 0], st[3, 0], st[4, 0] = [5, 15, 45, 15, 15], [5, 10, 20, 10, 10], [6, 18, 54, 9, 18]
+    >>> sens = np.array([0, 1, 0, 0, 0])[:, None]
+    >>> protect_bands(org, np.array([2, 3, 4]), st, np.ones((5, 1), bool), sens)[:, 0].tolist()
+    [True, False, False, False, False]
     """
-    depth = (path >= 0).sum(axis=1) - 1
+    parent, depth, path = tree.parent_index, tree.depth, tree.path
     published = candidate & (sensitive == 0)
     n = team_stats[..., 0]
     U = published.shape[0]
-    total = _rollup(parent, depth, n)
+    total = tree.rollup(n)
     while True:
         owner = owners(parent, depth, published)
         atom = atom_sums(owner, teams, team_stats)
@@ -398,7 +412,7 @@ def protect_bands(
         team_side[teams] = np.where(own >= 0, np.take_along_axis(side, np.maximum(own, 0), axis=0), 0)
         covered = np.zeros(published.shape, bool)
         for s in (1, -1):
-            covered |= (sensitive == s) & (_rollup(parent, depth, np.where(team_side != s, n, 0.0)) == 0)
+            covered |= (sensitive == s) & (tree.rollup(np.where(team_side != s, n, 0.0)) == 0)
         if not bad.any() and not covered.any():
             return published
         if not bad.any():
@@ -413,12 +427,3 @@ def protect_bands(
             continue
         # a bad atom: hide its smallest published child with people in its atom, else the unit
         _merge(published, owner, parent, bad, an, total)
-
-
-def _rollup(parent: np.ndarray, depth: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum ``values`` (indexed by unit on axis 0) from every unit into its ancestors."""
-    out = np.array(values, dtype=np.float64)
-    for d in range(int(depth.max()), 0, -1):
-        at = np.flatnonzero(depth == d)
-        np.add.at(out, parent[at], out[at])
-    return out

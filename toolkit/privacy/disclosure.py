@@ -387,10 +387,7 @@ class _Release:
         sensitive = np.where(self.pub, side, 0)
         self.fav_pub = self.pub.copy()
         if self.complementary:
-            tree = self.tree
-            self.fav_pub = _suppress.protect_bands(
-                tree.parent_index, tree.path, self.teams, team_band, self.pub, sensitive
-            )
+            self.fav_pub = _suppress.protect_bands(self.tree, self.teams, team_band, self.pub, sensitive)
 
     # ------------------------------------------------------------------ items
 
